@@ -76,6 +76,57 @@ class AuthSettings(Section):
     admin_token: SecretStr | None = None
 
 
+DEFAULT_ACTIONS = (
+    "view", "click", "impression", "search", "scroll", "swipe", "submit", "input", "select",
+    "share", "open", "close", "start", "finish", "complete", "cancel", "fail", "like", "unlike",
+    "follow", "unfollow", "chat", "send", "receive", "purchase", "pay", "refund", "signup",
+    "login", "logout", "install", "update", "delete", "create", "upload", "download", "play",
+    "pause", "report", "block", "invite", "save", "remove", "add", "apply", "request", "confirm",
+    "reserve", "load", "enter", "exit", "edit", "hide", "copy", "refresh",
+)  # fmt: skip
+
+# Words people reach for that the vocabulary spells differently: suggested, never accepted.
+DEFAULT_ACTION_SYNONYMS = {
+    "tap": "click", "press": "click", "touch": "click", "hit": "click", "show": "impression",
+    "display": "impression", "see": "view", "look": "view", "visit": "view", "find": "search",
+    "query": "search", "buy": "purchase", "order": "purchase", "register": "signup",
+    "signin": "login", "signout": "logout", "message": "chat", "favorite": "like",
+    "bookmark": "save", "dismiss": "close", "leave": "exit", "modify": "edit", "erase": "delete",
+}  # fmt: skip
+
+
+class EventNamingSettings(Section):
+    """The Action-Object-Service grammar event names follow."""
+
+    separator: str = Field("_", max_length=1)
+    casing: Literal["lower", "upper", "camel", "pascal"] = "lower"
+    actions: list[str] = Field(default_factory=lambda: list(DEFAULT_ACTIONS))
+    objects: list[str] = Field(default_factory=list)  # empty: any well-formed word
+    services: list[str] = Field(default_factory=list)  # empty: any well-formed word
+    action_synonyms: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTION_SYNONYMS))
+    max_length: int = Field(64, ge=8, le=300)
+    reserved_params: list[str] = Field(default_factory=list)  # beside the built-in envelope
+
+
+class EventGitSettings(Section):
+    """Where saved event schemas are written as files (empty path: Git sync is off)."""
+
+    path: str = ""
+    remote: str = ""  # a URL or path; empty: commit only, never push
+    branch: str = "main"
+    folder: str = "events"
+    email_domain: str = "loam.local"
+    sync_on_save: bool = True
+
+
+class EventsSettings(Section):
+    naming: EventNamingSettings = Field(default_factory=EventNamingSettings)
+    git: EventGitSettings = Field(default_factory=EventGitSettings)
+    bigquery_policy_tag: str = (
+        "projects/PROJECT_ID/locations/LOCATION/taxonomies/TAXONOMY_ID/policyTags/PII"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -92,8 +143,8 @@ class Settings(BaseSettings):
     bus: BusSettings = Field(default_factory=BusSettings)
     services: ServicesSettings = Field(default_factory=ServicesSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
     # Capabilities keep their own sections as plain tables until they are typed here.
-    events: dict[str, Any] = Field(default_factory=dict)
     lineage: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
