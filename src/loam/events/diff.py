@@ -51,8 +51,14 @@ def diff_definitions(old: EventDefinition, new: EventDefinition) -> list[Change]
         before, after = getattr(old, key), getattr(new, key)
         if before != after:
             out.append(
-                Change(key, f"{key}_changed", "metadata",
-                       f"{key} changed from {before!r} to {after!r}", before, after)  # fmt: skip
+                Change(
+                    key,
+                    f"{key}_changed",
+                    "metadata",
+                    f"{key} changed from {before!r} to {after!r}",
+                    before,
+                    after,
+                )
             )
     out.extend(_diff_params(old.params, new.params, ""))
     return out
@@ -70,8 +76,11 @@ def describe(changes: list[Change]) -> str:
     """The changes as lines of text, breaking ones marked."""
     if not changes:
         return "no changes"
-    return "\n".join(f"{'!' if c.impact == 'breaking' else '+' if c.impact == 'additive' else '~'}"
-                     f" {c.message} ({c.impact})" for c in changes)  # fmt: skip
+    return "\n".join(
+        f"{'!' if c.impact == 'breaking' else '+' if c.impact == 'additive' else '~'}"
+        f" {c.message} ({c.impact})"
+        for c in changes
+    )
 
 
 def _spec(p: Parameter) -> dict[str, Any]:
@@ -97,48 +106,99 @@ def _diff_params(old: list[Parameter], new: list[Parameter], prefix: str) -> lis
     for r in removed:
         path = f"params.{prefix}{r}"
         if r in renamed:
-            out.append(Change(path, "param_renamed", "breaking",
-                              f"parameter '{prefix}{r}' renamed to '{prefix}{renamed[r]}'",
-                              r, renamed[r]))  # fmt: skip
+            out.append(
+                Change(
+                    path,
+                    "param_renamed",
+                    "breaking",
+                    f"parameter '{prefix}{r}' renamed to '{prefix}{renamed[r]}'",
+                    r,
+                    renamed[r],
+                )
+            )
         else:
-            out.append(Change(path, "param_removed", "breaking",
-                              f"parameter '{prefix}{r}' removed", _spec(before[r]), None))  # fmt: skip
+            out.append(
+                Change(
+                    path,
+                    "param_removed",
+                    "breaking",
+                    f"parameter '{prefix}{r}' removed",
+                    _spec(before[r]),
+                    None,
+                )
+            )
     for a in added:
         if a in renamed.values():
             continue
         p = after[a]
         path = f"params.{prefix}{a}"
         if p.required:
-            out.append(Change(path, "param_added", "breaking",
-                              f"required parameter '{prefix}{a}' ({p.type}) added: events sent "
-                              "without it become invalid", None, _spec(p)))  # fmt: skip
+            out.append(
+                Change(
+                    path,
+                    "param_added",
+                    "breaking",
+                    f"required parameter '{prefix}{a}' ({p.type}) added: events sent "
+                    "without it become invalid",
+                    None,
+                    _spec(p),
+                )
+            )
         else:
-            out.append(Change(path, "param_added", "additive",
-                              f"optional parameter '{prefix}{a}' ({p.type}) added",
-                              None, _spec(p)))  # fmt: skip
+            out.append(
+                Change(
+                    path,
+                    "param_added",
+                    "additive",
+                    f"optional parameter '{prefix}{a}' ({p.type}) added",
+                    None,
+                    _spec(p),
+                )
+            )
     for name in before:
         if name in after:
             out.extend(_diff_node(before[name], after[name], f"{prefix}{name}"))
     if [n for n in before if n in after] != [n for n in after if n in before]:
-        out.append(Change(f"params.{prefix}".rstrip("."), "params_reordered", "metadata",
-                          f"parameters {'under ' + prefix.rstrip('.') + ' ' if prefix else ''}"
-                          "reordered", list(before), list(after)))  # fmt: skip
+        out.append(
+            Change(
+                f"params.{prefix}".rstrip("."),
+                "params_reordered",
+                "metadata",
+                f"parameters {'under ' + prefix.rstrip('.') + ' ' if prefix else ''}reordered",
+                list(before),
+                list(after),
+            )
+        )
     return out
 
 
 def _diff_node(old: TypeNode, new: TypeNode, path: str) -> list[Change]:
     where = f"params.{path}"
     if old.type != new.type:
-        return [Change(where, "type_changed", "breaking",
-                       f"parameter '{path}' changed type from {old.type} to {new.type}",
-                       old.type, new.type)]  # fmt: skip
+        return [
+            Change(
+                where,
+                "type_changed",
+                "breaking",
+                f"parameter '{path}' changed type from {old.type} to {new.type}",
+                old.type,
+                new.type,
+            )
+        ]
     out: list[Change] = []
     if isinstance(old, Parameter) and isinstance(new, Parameter):
         out.extend(_diff_flags(old, new, path))
     if old.description != new.description:
-        out.append(Change(where, "description_changed", "metadata",
-                          f"description of '{path}' changed", old.description,
-                          new.description))  # fmt: skip
+        out.append(
+            Change(
+                where,
+                "description_changed",
+                "metadata",
+                f"description of '{path}' changed",
+                old.description,
+                new.description,
+            )
+        )
     out.extend(_diff_enum(old, new, path))
     out.extend(_diff_constraints(old, new, path))
     if old.type == "object":
@@ -153,20 +213,45 @@ def _diff_flags(old: Parameter, new: Parameter, path: str) -> list[Change]:
     out = []
     if old.required != new.required:
         if new.required:
-            out.append(Change(where, "made_required", "breaking",
-                              f"parameter '{path}' changed from optional to required",
-                              False, True))  # fmt: skip
+            out.append(
+                Change(
+                    where,
+                    "made_required",
+                    "breaking",
+                    f"parameter '{path}' changed from optional to required",
+                    False,
+                    True,
+                )
+            )
         else:
-            out.append(Change(where, "made_optional", "additive",
-                              f"parameter '{path}' changed from required to optional",
-                              True, False))  # fmt: skip
+            out.append(
+                Change(
+                    where,
+                    "made_optional",
+                    "additive",
+                    f"parameter '{path}' changed from required to optional",
+                    True,
+                    False,
+                )
+            )
     if old.pii != new.pii:
         state = "marked as PII" if new.pii else "no longer marked as PII"
-        out.append(Change(where, "pii_changed", "metadata", f"parameter '{path}' {state}",
-                          old.pii, new.pii))  # fmt: skip
+        out.append(
+            Change(
+                where, "pii_changed", "metadata", f"parameter '{path}' {state}", old.pii, new.pii
+            )
+        )
     if old.examples != new.examples:
-        out.append(Change(where, "examples_changed", "metadata",
-                          f"examples of '{path}' changed", old.examples, new.examples))  # fmt: skip
+        out.append(
+            Change(
+                where,
+                "examples_changed",
+                "metadata",
+                f"examples of '{path}' changed",
+                old.examples,
+                new.examples,
+            )
+        )
     return out
 
 
@@ -179,14 +264,38 @@ def _diff_enum(old: TypeNode, new: TypeNode, path: str) -> list[Change]:
     came = [v for v in after if v not in before]
     out = []
     if came:
-        out.append(Change(where, "enum_values_added", "additive",
-                          f"enum '{path}' allows new value(s) {', '.join(came)}", None, came))  # fmt: skip
+        out.append(
+            Change(
+                where,
+                "enum_values_added",
+                "additive",
+                f"enum '{path}' allows new value(s) {', '.join(came)}",
+                None,
+                came,
+            )
+        )
     if gone:
-        out.append(Change(where, "enum_values_removed", "breaking",
-                          f"enum '{path}' no longer allows {', '.join(gone)}", gone, None))  # fmt: skip
+        out.append(
+            Change(
+                where,
+                "enum_values_removed",
+                "breaking",
+                f"enum '{path}' no longer allows {', '.join(gone)}",
+                gone,
+                None,
+            )
+        )
     if not came and not gone and before != after:
-        out.append(Change(where, "enum_values_reordered", "metadata",
-                          f"enum values of '{path}' reordered", before, after))  # fmt: skip
+        out.append(
+            Change(
+                where,
+                "enum_values_reordered",
+                "metadata",
+                f"enum values of '{path}' reordered",
+                before,
+                after,
+            )
+        )
     return out
 
 
@@ -212,9 +321,14 @@ def _diff_constraints(old: TypeNode, new: TypeNode, path: str) -> list[Change]:
 def _constraint_change(path: str, key: str, x: Any, y: Any, relaxed: bool) -> Change:
     word = "relaxed" if relaxed else "tightened"
     shown = f"{'none' if x is None else x!r} -> {'none' if y is None else y!r}"
-    return Change(f"params.{path}.constraints.{key}", f"constraint_{word}",
-                  "additive" if relaxed else "breaking",
-                  f"constraint {key} of '{path}' {word} ({shown})", x, y)  # fmt: skip
+    return Change(
+        f"params.{path}.constraints.{key}",
+        f"constraint_{word}",
+        "additive" if relaxed else "breaking",
+        f"constraint {key} of '{path}' {word} ({shown})",
+        x,
+        y,
+    )
 
 
 __all__ = ["Change", "classify", "describe", "diff_definitions"]

@@ -39,6 +39,12 @@ class NearDuplicate:
         return {"existing": self.existing, "kind": self.kind, "reason": self.reason}
 
 
+def _reason(name: str, existing: str, kind: DuplicateKind) -> str:
+    if kind == "same_name":
+        return f"'{existing}' is already registered: edit it instead"
+    return f"'{name}' {_REASONS[kind]} as the existing event '{existing}'"
+
+
 def word_tolerance(word: str) -> int:
     """Typos forgiven in one word: none in short words (``ad`` vs ``app``), more in long ones."""
     if len(word) <= 3:
@@ -100,7 +106,7 @@ class NameIndex:
                 found[other] = kind
         order = list(_REASONS)
         return [
-            NearDuplicate(o, k, f"'{name}' {_REASONS[k]} as the existing event '{o}'")
+            NearDuplicate(o, k, _reason(name, o, k))
             for o, k in sorted(found.items(), key=lambda t: (order.index(t[1]), t[0]))
         ]
 
@@ -136,9 +142,10 @@ class NameIndex:
             return "case_or_separator"
         mapped = [self.synonyms.get(w, w) for w in words]
         other_mapped = [self.synonyms.get(w, w) for w in other_words]
-        if mapped != words or other_mapped != other_words:
-            if sorted(mapped) == sorted(other_mapped):
-                return "synonym"
+        if (mapped != words or other_mapped != other_words) and sorted(mapped) == sorted(
+            other_mapped
+        ):
+            return "synonym"
         if len(words) == len(other_words):
             return "close_spelling" if _close_words(words, other_words) else None
         a, b = "".join(words), "".join(other_words)

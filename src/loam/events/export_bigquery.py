@@ -37,13 +37,13 @@ MAX_DESCRIPTION = 1024
 def to_bigquery(
     definition: EventDefinition, *, policy_tag: str = DEFAULT_POLICY_TAG
 ) -> list[dict[str, Any]]:
-    return [_field(p.name, p, "REQUIRED" if p.required else "NULLABLE", p.pii, policy_tag)
-            for p in definition.params]  # fmt: skip
+    return [
+        _field(p.name, p, "REQUIRED" if p.required else "NULLABLE", p.pii, policy_tag)
+        for p in definition.params
+    ]
 
 
-def to_bigquery_json(
-    definition: EventDefinition, *, policy_tag: str = DEFAULT_POLICY_TAG
-) -> str:
+def to_bigquery_json(definition: EventDefinition, *, policy_tag: str = DEFAULT_POLICY_TAG) -> str:
     return json.dumps(to_bigquery(definition, policy_tag=policy_tag), indent=2, ensure_ascii=False)
 
 

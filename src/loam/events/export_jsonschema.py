@@ -112,7 +112,7 @@ def from_jsonschema(data: Mapping[str, Any] | str, *, name: str | None = None) -
     reader = _Reader(data)
     root = reader.resolve(data, "schema")
     if root.get("type") != "object":
-        raise ImportFailed("schema: the top level must be {\"type\": \"object\", ...}")
+        raise ImportFailed('schema: the top level must be {"type": "object", ...}')
     event_name = name or root.get("title")
     if not event_name:
         raise ImportFailed("schema has no 'title': give the event's name")
@@ -150,8 +150,10 @@ class _Reader:
             if not isinstance(target, Mapping) or part not in target:
                 raise ImportFailed(f"{path}: $ref '{ref}' points nowhere")
             target = target[part]
-        merged = {**self.resolve(target, path, depth + 1), **{k: v for k, v in node.items()
-                                                               if k != "$ref"}}  # fmt: skip
+        merged = {
+            **self.resolve(target, path, depth + 1),
+            **{k: v for k, v in node.items() if k != "$ref"},
+        }
         return merged
 
     def params(self, obj: Mapping[str, Any], prefix: str) -> list[Parameter]:
@@ -186,9 +188,7 @@ class _Reader:
             kind = "string"
         if any(k in node for k in ("oneOf", "anyOf", "allOf")):
             raise ImportFailed(f"{path}: oneOf/anyOf/allOf cannot be imported; use one type")
-        constraints = Constraints(
-            **{key: node[kw] for key, kw in _KEYWORDS.items() if kw in node}
-        )
+        constraints = Constraints(**{key: node[kw] for key, kw in _KEYWORDS.items() if kw in node})
         fields: dict[str, Any] = {
             "description": str(node.get("description", "")),
             "constraints": constraints,

@@ -130,9 +130,7 @@ def parse_definition(data: Mapping[str, Any] | EventDefinition) -> EventDefiniti
     if isinstance(data, EventDefinition):
         return data
     if not isinstance(data, Mapping):
-        raise InvalidDefinition(
-            f"an event definition must be a mapping, got {type(data).__name__}"
-        )
+        raise InvalidDefinition(f"an event definition must be a mapping, got {type(data).__name__}")
     try:
         return EventDefinition.model_validate(dict(data))
     except ValidationError as exc:
@@ -174,9 +172,7 @@ def _readable_loc(loc: tuple[Any, ...], data: Any) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
-def walk_params(
-    params: list[Parameter] | None, prefix: str = ""
-) -> Iterator[tuple[str, TypeNode]]:
+def walk_params(params: list[Parameter] | None, prefix: str = "") -> Iterator[tuple[str, TypeNode]]:
     """Every parameter and array element, depth first, with its dotted path."""
     for p in params or []:
         path = f"{prefix}{p.name}"

@@ -25,11 +25,28 @@ from loam.events.model import Parameter, Problem, walk_params
 
 # Fields every event carries in its envelope; a custom parameter may not reuse them.
 ENVELOPE_FIELDS: tuple[str, ...] = (
-    "event_id", "event_name", "event_date", "event_timestamp", "event_version",
-    "schema_version", "user_id", "anonymous_id", "device_id", "session_id", "platform",
-    "app_version", "os_version", "client_timestamp", "server_timestamp", "received_at",
-    "sent_at", "ingested_at", "write_key", "source", "params",
-)  # fmt: skip
+    "event_id",
+    "event_name",
+    "event_date",
+    "event_timestamp",
+    "event_version",
+    "schema_version",
+    "user_id",
+    "anonymous_id",
+    "device_id",
+    "session_id",
+    "platform",
+    "app_version",
+    "os_version",
+    "client_timestamp",
+    "server_timestamp",
+    "received_at",
+    "sent_at",
+    "ingested_at",
+    "write_key",
+    "source",
+    "params",
+)
 
 PARAM_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 WORD = re.compile(r"^[a-z][a-z0-9]*$")
@@ -155,27 +172,41 @@ def parse_event_name(name: str, settings: EventNamingSettings) -> ParsedName | N
 
 def check_event_name(name: str, settings: EventNamingSettings) -> list[Problem]:
     """Every way ``name`` breaks the grammar, each with the part at fault and a fix."""
+    return analyse_event_name(name, settings)[0]
+
+
+def analyse_event_name(
+    name: str, settings: EventNamingSettings
+) -> tuple[list[Problem], str | None]:
+    """The problems of ``name`` and the whole name it should probably be (None if unsure)."""
     grammar = Grammar(settings)
     raw = name
     words = split_words(raw)
     if not raw.strip() or not words:
-        return [Problem("name", "the event name is empty", part="name")]
+        return [Problem("name", "the event name is empty", part="name")], None
     problems = _format_problems(raw, words, settings)
     if len(raw) > settings.max_length:
         problems.append(
-            Problem("name", f"is {len(raw)} characters, the limit is {settings.max_length}",
-                    part="length")  # fmt: skip
+            Problem(
+                "name",
+                f"is {len(raw)} characters, the limit is {settings.max_length}",
+                part="length",
+            )
         )
     fixed = _grammar_fix(words, grammar, problems)
     suggestion = render_name(fixed, settings) if fixed else None
-    if suggestion == raw or any(p.part == "characters" for p in problems):
+    if (
+        not problems
+        or suggestion == raw
+        or any(p.part == "characters" for p in problems)
+        or (suggestion is not None and grammar.parse(split_words(suggestion)) is None)
+    ):
         suggestion = None
+    whole = ("casing", "separator", "order", "structure")
     return [
-        Problem(p.where, p.message, p.suggestion or suggestion, p.part)
-        if p.part in ("casing", "separator", "characters", "order", "structure")
-        else p
+        Problem(p.where, p.message, p.suggestion or suggestion, p.part) if p.part in whole else p
         for p in problems
-    ]
+    ], suggestion
 
 
 def _format_problems(raw: str, words: list[str], s: EventNamingSettings) -> list[Problem]:
@@ -186,23 +217,39 @@ def _format_problems(raw: str, words: list[str], s: EventNamingSettings) -> list
     others = [c for c in bad_chars if c not in separators]
     if others:
         out.append(
-            Problem("name", f"contains {', '.join(repr(c) for c in others)}: use only letters, "
-                    "digits and the separator", part="characters")  # fmt: skip
+            Problem(
+                "name",
+                f"contains {', '.join(repr(c) for c in others)}: use only letters, "
+                "digits and the separator",
+                part="characters",
+            )
         )
     if separators:
         want = f"'{s.separator}'" if s.separator else "no separator (camel case)"
         out.append(
-            Problem("name", f"separates words with {', '.join(repr(c) for c in separators)}; "
-                    f"this workspace uses {want}", part="separator")  # fmt: skip
+            Problem(
+                "name",
+                f"separates words with {', '.join(repr(c) for c in separators)}; "
+                f"this workspace uses {want}",
+                part="separator",
+            )
         )
     sep = s.separator
     if sep and (raw.startswith(sep) or raw.endswith(sep) or sep * 2 in raw):
-        out.append(Problem("name", f"has an empty word (a leading, trailing or doubled "
-                                   f"'{sep}')", part="separator"))  # fmt: skip
+        out.append(
+            Problem(
+                "name",
+                f"has an empty word (a leading, trailing or doubled '{sep}')",
+                part="separator",
+            )
+        )
     if not out and raw != canonical:
         out.append(
-            Problem("name", f"is not in {s.casing} case: words are written as in "
-                    f"'{canonical}'", part="casing")  # fmt: skip
+            Problem(
+                "name",
+                f"is not in {s.casing} case: words are written as in '{canonical}'",
+                part="casing",
+            )
         )
     if words and words[0][0].isdigit():
         out.append(Problem("name", "starts with a digit", part="action"))
@@ -216,16 +263,23 @@ def _grammar_fix(words: list[str], grammar: Grammar, problems: list[Problem]) ->
     if len(words) < 3:
         example = render_name(["click", "item", "home"], grammar.settings)
         problems.append(
-            Problem("name", f"has {len(words)} word(s); an event name is "
-                    f"action{_sep(grammar)}object{_sep(grammar)}service, e.g. {example}",
-                    part="structure")  # fmt: skip
+            Problem(
+                "name",
+                f"has {len(words)} word(s); an event name is "
+                f"action{_sep(grammar)}object{_sep(grammar)}service, e.g. {example}",
+                part="structure",
+            )
         )
         return words
     reordered = _reorder(words, grammar)
     if reordered is not None:
         problems.append(
-            Problem("name", f"the words are in the wrong order: the action comes first, then "
-                    f"the object, then the service", part="order")  # fmt: skip
+            Problem(
+                "name",
+                "the words are in the wrong order: the action comes first, then "
+                "the object, then the service",
+                part="order",
+            )
         )
         return reordered
     fixed = list(words)
@@ -261,8 +315,11 @@ def _part_problem(
         else:
             msg += f" (registered: {', '.join(sorted(vocab)[:12])})"
         return Problem(f"name.{part}", msg, hint, part=part)
-    return Problem(f"name.{part}", f"{part} '{word}' is not a word: start with a letter, "
-                   "then letters or digits", part=part)  # fmt: skip
+    return Problem(
+        f"name.{part}",
+        f"{part} '{word}' is not a word: start with a letter, then letters or digits",
+        part=part,
+    )
 
 
 def _reorder(words: list[str], grammar: Grammar) -> list[str] | None:
@@ -291,25 +348,41 @@ def to_snake(name: str) -> str:
 def check_param_name(name: str, *, top_level: bool, reserved: Iterable[str] = ()) -> list[Problem]:
     """A parameter name is snake_case and, at the top level, no envelope field's twin."""
     out: list[Problem] = []
+    envelope = {*ENVELOPE_FIELDS, *reserved}
     if not PARAM_NAME.match(name):
         fix = to_snake(name)
         if fix and fix[0].isdigit():
             fix = "n_" + fix
+        if top_level and fix in envelope:
+            fix = ""
         out.append(
-            Problem("", f"parameter '{name}' is not snake_case (lowercase words joined by '_', "
-                    "starting with a letter)", fix or None, part="param_name")  # fmt: skip
+            Problem(
+                "",
+                f"parameter '{name}' is not snake_case (lowercase words joined by '_', "
+                "starting with a letter)",
+                fix or None,
+                part="param_name",
+            )
         )
     if len(name) > MAX_PARAM_NAME:
-        out.append(Problem("", f"parameter '{name}' is longer than {MAX_PARAM_NAME} characters",
-                           part="param_name"))  # fmt: skip
+        out.append(
+            Problem(
+                "",
+                f"parameter '{name}' is longer than {MAX_PARAM_NAME} characters",
+                part="param_name",
+            )
+        )
     if top_level:
-        envelope = {*ENVELOPE_FIELDS, *reserved}
         squashed = {e.replace("_", ""): e for e in envelope}
         twin = name if name in envelope else squashed.get(to_snake(name).replace("_", ""))
         if twin is not None:
             out.append(
-                Problem("", f"parameter '{name}' shadows the envelope field '{twin}' that every "
-                        "event already carries; choose another name", part="param_name")  # fmt: skip
+                Problem(
+                    "",
+                    f"parameter '{name}' shadows the envelope field '{twin}' that every "
+                    "event already carries; choose another name",
+                    part="param_name",
+                )
             )
     return out
 

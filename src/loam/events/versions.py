@@ -90,8 +90,13 @@ def next_version(
                 f"this change is breaking ({breaking or 'see the diff'}); it needs a new MODEL "
                 f"version {current.bump('model')}: save again with bump=model "
                 f"(CLI: --bump model) to confirm",
-                details=[{"where": "bump", "problem": "breaking change needs bump=model",
-                          "suggestion": "model"}],  # fmt: skip
+                details=[
+                    {
+                        "where": "bump",
+                        "problem": "breaking change needs bump=model",
+                        "suggestion": "model",
+                    }
+                ],
             )
         return current.bump(need)
     if _RANK[bump] < _RANK[need]:

@@ -1,0 +1,469 @@
+"""The registry: events and their immutable versions in the catalog, every change audited.
+
+>>> from loam.core.catalog import Catalog
+>>> from loam.config import EventsSettings
+>>> from loam.events.migrations import MIGRATIONS
+>>> cat = Catalog("sqlite://", migrations=[MIGRATIONS]); cat.migrate()
+>>> reg = EventRegistry(cat, EventsSettings())
+>>> reg.save({"name": "view_item_home", "owner": "marketplace"}, author="ana").version.version
+'1-0-0'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from loam.config import EventsSettings
+from loam.core.audit import record
+from loam.core.catalog import Catalog
+from loam.events.diff import Change, classify, diff_definitions
+from loam.events.duplicates import NameIndex
+from loam.events.errors import DuplicateEvent, EventNotFound, EventsError, StaleVersion
+from loam.events.gitsync import SyncResult, sync_files
+from loam.events.model import EventDefinition, parse_definition
+from loam.events.naming import parse_event_name
+from loam.events.records import EventSummary, EventVersion, SavePlan, SaveResult
+from loam.events.search import SearchHit, SearchIndex
+from loam.events.tables import event_definitions as defs
+from loam.events.tables import event_versions as vers
+from loam.events.validate import NameReport, check_name, require_valid
+from loam.events.versions import FIRST_VERSION, Bump, SchemaVer, next_version
+
+
+class EventRegistry:
+    """Events in one catalog; the search and name indexes follow the catalog's changes."""
+
+    def __init__(self, catalog: Catalog, settings: EventsSettings) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self._signature: tuple[int, int] | None = None
+        self._search = SearchIndex()
+        self._names = NameIndex(synonyms=settings.naming.action_synonyms)
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def check_name(self, name: str, *, exclude: str | None = None) -> NameReport:
+        self._refresh()
+        return check_name(name, self.settings.naming, self._names, exclude=exclude)
+
+    def plan(self, data: Mapping[str, Any] | EventDefinition, bump: Bump = "auto") -> SavePlan:
+        """The version number and classification a save would get (validates first)."""
+        definition = self._prepare(data)
+        with self.catalog.begin() as conn:
+            current = self._current(conn, definition.name)
+        if current is None:
+            return SavePlan(definition.name, False, None, str(FIRST_VERSION), "additive", [], False)
+        changes = diff_definitions(current.definition, definition)
+        cls = classify(changes)
+        try:
+            version = str(
+                next_version(
+                    SchemaVer.parse(current.version), cls, bump, breaking=_breaking(changes)
+                )
+            )
+            refusal = None
+        except StaleVersion:
+            raise
+        except Exception as exc:
+            version, refusal = None, str(exc)
+        return SavePlan(
+            definition.name,
+            True,
+            current.version,
+            version,
+            cls,
+            changes,
+            cls == "breaking",
+            refusal,
+        )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def save(
+        self,
+        data: Mapping[str, Any] | EventDefinition,
+        *,
+        author: str,
+        message: str = "",
+        bump: Bump = "auto",
+        base_version: str | None = None,
+        allow_similar: bool = False,
+        create_only: bool = False,
+        action: str = "save",
+    ) -> SaveResult:
+        """Create the event or add a version; refuses breaking changes without ``bump="model"``.
+
+        ``base_version``: the version the editor started from; if someone saved a newer
+        one meanwhile the save is refused (StaleVersion) instead of overwriting it.
+        """
+        definition = self._prepare(data)
+        now = datetime.now(UTC)
+        try:
+            with self.catalog.begin() as conn:
+                current = self._current(conn, definition.name, lock=True)
+                if current is None:
+                    if base_version is not None:
+                        raise StaleVersion(
+                            f"event '{definition.name}' does not exist yet; "
+                            f"it has no version {base_version}"
+                        )
+                    self._refuse_similar(definition.name, allow_similar)
+                    result = self._insert_new(conn, definition, author, message, now, action)
+                else:
+                    if create_only:
+                        raise DuplicateEvent(
+                            f"event '{definition.name}' already exists (version "
+                            f"{current.version}): edit it instead",
+                            details=[{"where": "name", "problem": "already registered"}],
+                        )
+                    result = self._insert_next(
+                        conn, current, definition, author, message, bump, base_version, now, action
+                    )
+        except sa.exc.IntegrityError as exc:
+            raise StaleVersion(
+                f"event '{definition.name}' was saved by someone else at the same time; "
+                "reload it and save again"
+            ) from exc
+        if result.changed:
+            self._refresh(force=True)
+            git = self.settings.git
+            if git.path and git.sync_on_save:
+                result = self._sync_after_save(result, author, message)
+        return result
+
+    def sync(self, *, author: str, message: str = "", names: list[str] | None = None) -> SyncResult:
+        """Write every event's (or the named events') current files to Git, commit, push."""
+        chosen = [self.get(n) for n in (names if names is not None else self.names())]
+        text = message or f"Sync {len(chosen)} event schema(s) from Loam"
+        with self.catalog.begin() as conn:
+            result = sync_files(
+                self.settings.git,
+                [(v.definition, v.version) for v in chosen],
+                author=author,
+                message=text,
+                policy_tag=self.settings.bigquery_policy_tag,
+            )
+            if result.commit is not None:
+                record(conn, author, "events.sync", "events:git", result.as_dict())
+        return result
+
+    def _sync_after_save(self, result: SaveResult, author: str, message: str) -> SaveResult:
+        v = result.version
+        text = f"{v.name} {v.version} ({v.classification})" + (f": {message}" if message else "")
+        try:
+            sync = self.sync(author=author, message=text, names=[v.name])
+            git: dict[str, Any] = {"ok": True, **sync.as_dict()}
+        except EventsError as exc:  # the version is saved; Git catches up on the next sync
+            git = {"ok": False, "error": exc.message}
+        return SaveResult(v, result.created, result.changed, git)
+
+    def _insert_new(
+        self,
+        conn: Connection,
+        definition: EventDefinition,
+        author: str,
+        message: str,
+        now: datetime,
+        action: str,
+    ) -> SaveResult:
+        row = _summary_values(definition) | {
+            "name": definition.name,
+            "current_version": str(FIRST_VERSION),
+            "created_at": now,
+            "created_by": author,
+            "updated_at": now,
+            "updated_by": author,
+        }
+        event_id = conn.execute(defs.insert().values(**row)).inserted_primary_key[0]
+        version = self._insert_version(
+            conn, event_id, definition, FIRST_VERSION, "additive", [], author, message, now
+        )
+        record(
+            conn,
+            author,
+            f"events.{'import' if action == 'import' else 'create'}",
+            f"event:{definition.name}",
+            {"version": version.version, "message": message},
+        )
+        return SaveResult(version, created=True, changed=True)
+
+    def _insert_next(
+        self,
+        conn: Connection,
+        current: EventVersion,
+        definition: EventDefinition,
+        author: str,
+        message: str,
+        bump: Bump,
+        base_version: str | None,
+        now: datetime,
+        action: str,
+    ) -> SaveResult:
+        if base_version is not None and base_version != current.version:
+            raise StaleVersion(
+                f"event '{definition.name}' is at version {current.version}, not {base_version}: "
+                "someone saved a newer version; reload it, re-apply your change and save again",
+                details=[{"where": "base_version", "problem": f"current is {current.version}"}],
+            )
+        changes = diff_definitions(current.definition, definition)
+        cls = classify(changes)
+        if cls == "none" and bump == "auto":
+            return SaveResult(current, created=False, changed=False)
+        number = next_version(
+            SchemaVer.parse(current.version), cls, bump, breaking=_breaking(changes)
+        )
+        version = self._insert_version(
+            conn,
+            self._event_id(conn, definition.name),
+            definition,
+            number,
+            cls,
+            changes,
+            author,
+            message,
+            now,
+        )
+        conn.execute(
+            defs.update()
+            .where(defs.c.name == definition.name)
+            .values(
+                current_version=str(number),
+                updated_at=now,
+                updated_by=author,
+                **_summary_values(definition),
+            )
+        )
+        record(
+            conn,
+            author,
+            f"events.{'import' if action == 'import' else 'edit'}",
+            f"event:{definition.name}",
+            {
+                "from": current.version,
+                "version": str(number),
+                "classification": cls,
+                "message": message,
+                "changes": [c.message for c in changes],
+            },
+        )
+        return SaveResult(version, created=False, changed=True)
+
+    def _insert_version(
+        self,
+        conn: Connection,
+        event_id: int,
+        definition: EventDefinition,
+        number: SchemaVer,
+        cls: str,
+        changes: list[Change],
+        author: str,
+        message: str,
+        now: datetime,
+    ) -> EventVersion:
+        data = definition.to_data()
+        change_data = [c.as_dict() for c in changes]
+        conn.execute(
+            vers.insert().values(
+                event_id=event_id,
+                version=str(number),
+                model=number.model,
+                revision=number.revision,
+                addition=number.addition,
+                definition=data,
+                classification=cls,
+                changes=change_data,
+                author=author,
+                message=message,
+                created_at=now,
+            )
+        )
+        return EventVersion(
+            definition.name, str(number), definition, cls, change_data, author, message, now
+        )
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def get(self, name: str, version: str | None = None) -> EventVersion:
+        with self.catalog.begin() as conn:
+            found = (
+                self._current(conn, name)
+                if version in (None, "", "latest", "current")
+                else self._version(conn, name, str(version))
+            )
+        if found is None:
+            raise self._not_found(name, version)
+        return found
+
+    def versions(self, name: str) -> list[EventVersion]:
+        with self.catalog.begin() as conn:
+            rows = conn.execute(
+                sa.select(vers, defs.c.name)
+                .join(defs, defs.c.id == vers.c.event_id)
+                .where(defs.c.name == name)
+                .order_by(vers.c.model, vers.c.revision, vers.c.addition)
+            ).all()
+        if not rows:
+            raise self._not_found(name, None)
+        return [_version_from(r) for r in rows]
+
+    def diff(self, name: str, old: str, new: str | None = None) -> list[Change]:
+        return diff_definitions(self.get(name, old).definition, self.get(name, new).definition)
+
+    def list(
+        self,
+        *,
+        team: str | None = None,
+        service: str | None = None,
+        status: str | None = None,
+        tag: str | None = None,
+    ) -> list[EventSummary]:
+        q = sa.select(defs).order_by(defs.c.name)
+        for column, value in (
+            (defs.c.owner, team),
+            (defs.c.service, service),
+            (defs.c.status, status),
+        ):
+            if value:
+                q = q.where(column == value)
+        with self.catalog.begin() as conn:
+            rows = conn.execute(q).all()
+        out = [_summary_from(r) for r in rows]
+        return [s for s in out if tag in s.tags] if tag else out
+
+    def names(self) -> list[str]:
+        with self.catalog.begin() as conn:
+            return list(conn.execute(sa.select(defs.c.name).order_by(defs.c.name)).scalars())
+
+    def search(self, query: str = "", *, limit: int = 20, **filters: str | None) -> list[SearchHit]:
+        self._refresh()
+        return self._search.search(query, limit=limit, **filters)
+
+    def events_with_param(self, param: str) -> dict[str, list[str]]:
+        """Events whose parameter tree uses ``param`` (a name or a dotted path), with the paths."""
+        self._refresh()
+        return self._search.events_with_param(param)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _prepare(self, data: Mapping[str, Any] | EventDefinition) -> EventDefinition:
+        definition = parse_definition(data)
+        require_valid(definition, self.settings.naming)
+        if not definition.service:
+            parsed = parse_event_name(definition.name, self.settings.naming)
+            if parsed is not None:
+                definition = definition.model_copy(update={"service": parsed.service})
+        return definition
+
+    def _refuse_similar(self, name: str, allow_similar: bool) -> None:
+        if allow_similar:
+            return
+        dups = self.check_name(name).near_duplicates
+        if dups:
+            raise DuplicateEvent(
+                f"event '{name}' looks like an existing event: {dups[0].reason}; reuse it, or "
+                "save with allow_similar=true (CLI: --allow-similar) if it is really different",
+                details=[d.as_dict() for d in dups],
+            )
+
+    def _current(self, conn: Connection, name: str, lock: bool = False) -> EventVersion | None:
+        q = (
+            sa.select(vers, defs.c.name)
+            .join(
+                defs,
+                sa.and_(defs.c.id == vers.c.event_id, defs.c.current_version == vers.c.version),
+            )
+            .where(defs.c.name == name)
+        )
+        if lock and conn.dialect.name == "postgresql":
+            q = q.with_for_update(of=defs)
+        row = conn.execute(q).first()
+        return _version_from(row) if row else None
+
+    def _version(self, conn: Connection, name: str, version: str) -> EventVersion | None:
+        row = conn.execute(
+            sa.select(vers, defs.c.name)
+            .join(defs, defs.c.id == vers.c.event_id)
+            .where(defs.c.name == name, vers.c.version == version)
+        ).first()
+        return _version_from(row) if row else None
+
+    def _event_id(self, conn: Connection, name: str) -> int:
+        return int(conn.execute(sa.select(defs.c.id).where(defs.c.name == name)).scalar_one())
+
+    def _not_found(self, name: str, version: str | None) -> EventNotFound:
+        if version is not None and name in self.names():
+            return EventNotFound(f"event '{name}' has no version {version}")
+        similar = self.check_name(name).near_duplicates
+        hint = f"; did you mean '{similar[0].existing}'?" if similar else ""
+        return EventNotFound(f"no event named '{name}'{hint}")
+
+    def _refresh(self, force: bool = False) -> None:
+        """Rebuild the in-memory indexes when the catalog changed (any process may write)."""
+        with self.catalog.begin() as conn:
+            count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(vers.c.id))).one()
+            signature = (int(count), int(newest or 0))
+            if not force and signature == self._signature:
+                return
+            rows = conn.execute(
+                sa.select(defs, vers.c.definition).join(
+                    vers,
+                    sa.and_(defs.c.id == vers.c.event_id, defs.c.current_version == vers.c.version),
+                )
+            ).all()
+        self._search = SearchIndex.from_rows(
+            {"summary": _summary_from(r), "definition": r.definition} for r in rows
+        )
+        self._names = NameIndex((r.name for r in rows), self.settings.naming.action_synonyms)
+        self._signature = signature
+
+
+def _breaking(changes: list[Change]) -> str:
+    return "; ".join(c.message for c in changes if c.impact == "breaking")
+
+
+def _summary_values(d: EventDefinition) -> dict[str, Any]:
+    return {
+        "description": d.description,
+        "owner": d.owner,
+        "service": d.service,
+        "status": d.status,
+        "tier": d.tier,
+        "tags": list(d.tags),
+    }
+
+
+def _version_from(row: Any) -> EventVersion:
+    return EventVersion(
+        row.name,
+        row.version,
+        EventDefinition.model_validate(row.definition),
+        row.classification,
+        list(row.changes),
+        row.author,
+        row.message,
+        _utc(row.created_at),
+    )
+
+
+def _summary_from(row: Any) -> EventSummary:
+    return EventSummary(
+        row.name,
+        row.current_version,
+        row.description,
+        row.owner,
+        row.service,
+        row.status,
+        row.tier,
+        list(row.tags or []),
+        _utc(row.updated_at),
+        row.updated_by,
+    )
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
