@@ -105,8 +105,13 @@ def closest(word: str, vocabulary: Iterable[str]) -> str | None:
         if stem in vocab:
             return stem
     best = min(vocab, key=lambda v: (osa_distance(word, v), -_ratio(word, v)))
-    if osa_distance(word, best) <= max(2, len(word) // 3) or _ratio(word, best) >= 0.6:
+    tolerance = 1 if len(word) <= 4 else 2 if len(word) <= 8 else 3
+    if osa_distance(word, best) <= tolerance:
         return best
+    if len(word) >= 4:  # a word cut short: "impress" -> "impression"
+        started = sorted(v for v in vocab if v.startswith(word) or word.startswith(v))
+        if started:
+            return min(started, key=lambda v: abs(len(v) - len(word)))
     return None
 
 
@@ -261,6 +266,10 @@ def _grammar_fix(words: list[str], grammar: Grammar, problems: list[Problem]) ->
     if grammar.parse(words) is not None:
         return words
     if len(words) < 3:
+        segmented = _segment("".join(words), grammar)
+        if segmented is not None:
+            problems.append(Problem("name", "the words are not separated", part="separator"))
+            return segmented
         example = render_name(["click", "item", "home"], grammar.settings)
         problems.append(
             Problem(
@@ -282,6 +291,19 @@ def _grammar_fix(words: list[str], grammar: Grammar, problems: list[Problem]) ->
             )
         )
         return reordered
+    moved = _misplaced_action(words, grammar)
+    if moved is not None:
+        word, action_word, fixed_words = moved
+        problems.append(
+            Problem(
+                "name.action",
+                f"the action comes first: '{word}' looks like the action "
+                f"'{action_word}' but is not the first word",
+                action_word,
+                part="order",
+            )
+        )
+        return fixed_words
     fixed = list(words)
     action, obj, service = words[0], words[1:-1], words[-1]
     if not grammar.allows("action", [action]):
@@ -298,6 +320,40 @@ def _grammar_fix(words: list[str], grammar: Grammar, problems: list[Problem]) ->
     if not grammar.allows("service", [service]):
         problems.append(_part_problem("service", service, grammar.services, fixed, -1, 1))
     return fixed
+
+
+def _segment(squashed: str, grammar: Grammar) -> list[str] | None:
+    """``viewitemhome`` -> ``['view', 'item', 'home']`` when the vocabularies tell the split."""
+    for action in sorted(grammar.actions, key=len, reverse=True):
+        key = action.replace("_", "")
+        if not squashed.startswith(key) or len(squashed) == len(key):
+            continue
+        rest = squashed[len(key) :]
+        for service in sorted(grammar.services, key=len, reverse=True):
+            skey = service.replace("_", "")
+            middle = rest[: -len(skey)] if rest.endswith(skey) else ""
+            if not middle:
+                continue
+            objects = {o.replace("_", ""): o for o in grammar.objects}
+            if not objects or middle in objects:
+                obj = objects.get(middle, middle)
+                return [*action.split("_"), *obj.split("_"), *service.split("_")]
+    return None
+
+
+def _misplaced_action(words: list[str], grammar: Grammar) -> tuple[str, str, list[str]] | None:
+    """A misspelt or synonymous action standing somewhere else than first, fixed and moved."""
+    first = words[0]
+    if grammar.synonyms.get(first) in grammar.actions or closest(first, grammar.actions):
+        return None  # the first word is meant as the action
+    for i, word in enumerate(words[1:], 1):
+        action = grammar.synonyms.get(word) or closest(word, grammar.actions)
+        if action is None or action not in grammar.actions:
+            continue
+        candidate = [action, *words[:i], *words[i + 1 :]]
+        if grammar.parse(candidate) is not None:
+            return word, action, candidate
+    return None
 
 
 def _part_problem(
