@@ -48,6 +48,10 @@ def to_bigquery_json(definition: EventDefinition, *, policy_tag: str = DEFAULT_P
 
 
 def _field(name: str, node: TypeNode, mode: str, pii: bool, tag: str) -> dict[str, Any]:
+    return _ordered(_build(name, node, mode, pii, tag))
+
+
+def _build(name: str, node: TypeNode, mode: str, pii: bool, tag: str) -> dict[str, Any]:
     if node.type == "array":
         assert node.items is not None
         inner = node.items
@@ -68,6 +72,13 @@ def _field(name: str, node: TypeNode, mode: str, pii: bool, tag: str) -> dict[st
             for p in node.params or []
         ]
     return out
+
+
+_KEY_ORDER = ("name", "type", "mode", "description", "policyTags", "fields")
+
+
+def _ordered(field: dict[str, Any]) -> dict[str, Any]:
+    return {k: field[k] for k in _KEY_ORDER if k in field}
 
 
 def _describe(out: dict[str, Any], node: TypeNode, element: ItemSpec | None = None) -> None:

@@ -280,7 +280,11 @@ def _grammar_fix(words: list[str], grammar: Grammar, problems: list[Problem]) ->
             )
         )
         return words
-    reordered = _reorder(words, grammar)
+    first = words[0]
+    meant_as_action = grammar.synonyms.get(first) in grammar.actions or closest(
+        first, grammar.actions
+    )
+    reordered = None if meant_as_action else _reorder(words, grammar)
     if reordered is not None:
         problems.append(
             Problem(
