@@ -125,7 +125,7 @@ def test_jsonschema_is_valid_2020_12_and_validates_payloads(
             "$.item.price",
             "$.item.category",
             "$.badges",
-            *["$.badges[%d].kind" % i for i in range(6)],
+            *[f"$.badges[{i}].kind" for i in range(6)],
         ]
     )
 

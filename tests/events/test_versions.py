@@ -223,7 +223,7 @@ def test_version_numbers_follow(
 
 
 def test_breaking_change_needs_an_explicit_model_bump() -> None:
-    with pytest.raises(BreakingChange, match="needs a new MODEL version 2-0-0.*bump=model"):
+    with pytest.raises(BreakingChange, match=r"needs a new MODEL version 2-0-0.*bump=model"):
         next_version(SchemaVer(1, 0, 2), "breaking", "auto", breaking="parameter 'x' removed")
     with pytest.raises(BreakingChange, match="at least a MODEL bump, not ADDITION"):
         next_version(SchemaVer(1, 0, 2), "breaking", "addition")

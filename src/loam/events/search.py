@@ -117,7 +117,7 @@ def document_from(summary: Any, definition: Mapping[str, Any]) -> SearchDocument
     for path, node in _walk(definition.get("params") or [], ""):
         paths.append(path)
         if "name" in node:
-            param_names.append(f"{node['name']} {path}")
+            param_names.append(str(node["name"]))
         if node.get("description"):
             param_descriptions.append(node["description"])
     tags = list(summary.tags)

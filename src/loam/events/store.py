@@ -28,7 +28,7 @@ from loam.events.gitsync import SyncResult, sync_files
 from loam.events.model import EventDefinition, parse_definition
 from loam.events.naming import parse_event_name
 from loam.events.records import EventSummary, EventVersion, SavePlan, SaveResult
-from loam.events.search import SearchHit, SearchIndex
+from loam.events.search import SearchHit, SearchIndex, document_from
 from loam.events.tables import event_definitions as defs
 from loam.events.tables import event_versions as vers
 from loam.events.validate import NameReport, check_name, require_valid
@@ -41,7 +41,7 @@ class EventRegistry:
     def __init__(self, catalog: Catalog, settings: EventsSettings) -> None:
         self.catalog = catalog
         self.settings = settings
-        self._signature: tuple[int, int] | None = None
+        self._seen = 0  # the newest version id the indexes include
         self._search = SearchIndex()
         self._names = NameIndex(synonyms=settings.naming.action_synonyms)
 
@@ -130,7 +130,7 @@ class EventRegistry:
                 "reload it and save again"
             ) from exc
         if result.changed:
-            self._refresh(force=True)
+            self._refresh()
             git = self.settings.git
             if git.path and git.sync_on_save:
                 result = self._sync_after_save(result, author, message)
@@ -402,24 +402,28 @@ class EventRegistry:
         hint = f"; did you mean '{similar[0].existing}'?" if similar else ""
         return EventNotFound(f"no event named '{name}'{hint}")
 
-    def _refresh(self, force: bool = False) -> None:
-        """Rebuild the in-memory indexes when the catalog changed (any process may write)."""
+    def _refresh(self) -> None:
+        """Bring the in-memory indexes up to the catalog (any process may have written).
+
+        Versions are append-only, so the versions saved since the last look say exactly
+        which events changed; only those are re-indexed.
+        """
         with self.catalog.begin() as conn:
-            count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(vers.c.id))).one()
-            signature = (int(count), int(newest or 0))
-            if not force and signature == self._signature:
+            newest = int(conn.execute(sa.select(sa.func.max(vers.c.id))).scalar() or 0)
+            if newest == self._seen:
                 return
             rows = conn.execute(
-                sa.select(defs, vers.c.definition).join(
+                sa.select(defs, vers.c.definition)
+                .join(
                     vers,
                     sa.and_(defs.c.id == vers.c.event_id, defs.c.current_version == vers.c.version),
                 )
+                .where(vers.c.id > self._seen)
             ).all()
-        self._search = SearchIndex.from_rows(
-            {"summary": _summary_from(r), "definition": r.definition} for r in rows
-        )
-        self._names = NameIndex((r.name for r in rows), self.settings.naming.action_synonyms)
-        self._signature = signature
+        for r in rows:
+            self._search.upsert(document_from(_summary_from(r), r.definition))
+            self._names.add(r.name)
+        self._seen = newest
 
 
 def _breaking(changes: list[Change]) -> str:
