@@ -7,8 +7,10 @@
     ├── BreakingChange(Conflict)        a breaking change was saved without bumping MODEL
     ├── StaleVersion(Conflict)          someone saved a newer version meanwhile
     ├── EventNotFound(NotFound)         no such event or version
+    ├── InvalidVersion(InvalidInput)    a version is not MODEL-REVISION-ADDITION
     ├── ImportFailed(InvalidInput)      a Spark / JSON Schema file cannot be read
-    └── GitSyncFailed                   git refused (transient when the remote is unreachable)
+    ├── GitNotConfigured(Conflict)      sync asked for, but [events.git] path is not set
+    └── GitSyncFailed                   git refused or the remote cannot be reached
 
 Each carries ``details``: one dict per problem, with ``where`` (a dotted path
 such as ``params.item.price``) and, where one exists, a ``suggestion``.
@@ -21,6 +23,17 @@ from loam.core.errors import Conflict, InvalidInput, LoamError, NotFound
 
 class EventsError(LoamError):
     code = "events_error"
+    status = 422
+
+
+class InvalidVersion(EventsError, InvalidInput):
+    code = "invalid_version"
+    status = 422
+
+
+class GitNotConfigured(EventsError, Conflict):
+    code = "git_not_configured"
+    status = 409
 
 
 class InvalidEventName(EventsError, InvalidInput):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from loam.config import EventGitSettings
-from loam.events.errors import GitSyncFailed
+from loam.events.errors import GitNotConfigured, GitSyncFailed
 from loam.events.files import event_files
 
 PUSH_ATTEMPTS = 4
@@ -172,7 +172,7 @@ def sync_files(
 ) -> SyncResult:
     """Write the files of each ``(definition, version)`` and commit and push them."""
     if not settings.path:
-        raise GitSyncFailed("Git sync is not configured: set [events.git] path in loam.toml")
+        raise GitNotConfigured("Git sync is not configured: set [events.git] path in loam.toml")
     repo = GitWorkingCopy(settings.path, remote=settings.remote, branch=settings.branch)
     repo.ensure()
     rebased = repo.catch_up()

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from loam.events.errors import BreakingChange, EventsError
+from loam.events.errors import BreakingChange, InvalidVersion
 
 Bump = Literal["auto", "addition", "revision", "model"]
 Level = Literal["addition", "revision", "model"]
@@ -50,7 +50,7 @@ class SchemaVer:
     def parse(cls, text: str) -> SchemaVer:
         m = _PATTERN.match(text.strip())
         if m is None:
-            raise EventsError(
+            raise InvalidVersion(
                 f"'{text}' is not a SchemaVer version: expected MODEL-REVISION-ADDITION, e.g. 1-0-0"
             )
         return cls(int(m[1]), int(m[2]), int(m[3]))
