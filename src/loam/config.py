@@ -98,13 +98,13 @@ DEFAULT_ACTION_SYNONYMS = {
 class EventNamingSettings(Section):
     """The Action-Object-Service grammar event names follow."""
 
-    separator: str = Field("_", max_length=1)
+    separator: str = Field(default="_", max_length=1)
     casing: Literal["lower", "upper", "camel", "pascal"] = "lower"
     actions: list[str] = Field(default_factory=lambda: list(DEFAULT_ACTIONS))
     objects: list[str] = Field(default_factory=list)  # empty: any well-formed word
     services: list[str] = Field(default_factory=list)  # empty: any well-formed word
     action_synonyms: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTION_SYNONYMS))
-    max_length: int = Field(64, ge=8, le=300)
+    max_length: int = Field(default=64, ge=8, le=300)
     reserved_params: list[str] = Field(default_factory=list)  # beside the built-in envelope
 
 
@@ -120,8 +120,8 @@ class EventGitSettings(Section):
 
 
 class EventsSettings(Section):
-    naming: EventNamingSettings = Field(default_factory=EventNamingSettings)
-    git: EventGitSettings = Field(default_factory=EventGitSettings)
+    naming: EventNamingSettings = Field(default_factory=lambda: EventNamingSettings())
+    git: EventGitSettings = Field(default_factory=lambda: EventGitSettings())
     bigquery_policy_tag: str = (
         "projects/PROJECT_ID/locations/LOCATION/taxonomies/TAXONOMY_ID/policyTags/PII"
     )
@@ -143,7 +143,7 @@ class Settings(BaseSettings):
     bus: BusSettings = Field(default_factory=BusSettings)
     services: ServicesSettings = Field(default_factory=ServicesSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
-    events: EventsSettings = Field(default_factory=EventsSettings)
+    events: EventsSettings = Field(default_factory=lambda: EventsSettings())
     # Capabilities keep their own sections as plain tables until they are typed here.
     lineage: dict[str, Any] = Field(default_factory=dict)
 

@@ -216,10 +216,10 @@ def test_list_filters(reg: EventRegistry) -> None:
         name="view_item_search", owner="search", service="search", status="draft", tags=["serp"]
     )
     reg.save(other, author="ana", allow_similar=True)
-    assert [e.name for e in reg.list(team="search")] == ["view_item_search"]
-    assert [e.name for e in reg.list(tag="feed")] == ["click_item_home"]
-    assert [e.name for e in reg.list(status="active")] == ["click_item_home"]
-    assert [e.name for e in reg.list(service="search")] == ["view_item_search"]
+    assert [e.name for e in reg.list_events(team="search")] == ["view_item_search"]
+    assert [e.name for e in reg.list_events(tag="feed")] == ["click_item_home"]
+    assert [e.name for e in reg.list_events(status="active")] == ["click_item_home"]
+    assert [e.name for e in reg.list_events(service="search")] == ["view_item_search"]
 
 
 def test_registered_vocabulary_comes_from_settings(catalog: Catalog) -> None:

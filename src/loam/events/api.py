@@ -113,7 +113,7 @@ def facets(
     reg: EventRegistry = Depends(_registry), _: Principal = Depends(viewer)
 ) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {"teams": {}, "services": {}, "statuses": {}, "tags": {}}
-    for e in reg.list():
+    for e in reg.list_events():
         for key, values in (
             ("teams", [e.owner]),
             ("services", [e.service]),

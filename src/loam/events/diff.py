@@ -68,7 +68,7 @@ def classify(changes: list[Change]) -> Classification:
     impacts = {c.impact for c in changes}
     for level in ("breaking", "additive", "metadata"):
         if level in impacts:
-            return level  # type: ignore[return-value]
+            return level
     return "none"
 
 

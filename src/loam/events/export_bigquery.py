@@ -56,7 +56,7 @@ def _build(name: str, node: TypeNode, mode: str, pii: bool, tag: str) -> dict[st
         assert node.items is not None
         inner = node.items
         if inner.type == "array":  # no nested arrays in BigQuery: wrap the inner one
-            out = {"name": name, "type": "RECORD", "mode": "REPEATED"}
+            out: dict[str, Any] = {"name": name, "type": "RECORD", "mode": "REPEATED"}
             _describe(out, node)
             out["fields"] = [_field("element", inner, "REPEATED", False, tag)]
             return _tag(out, pii, tag)

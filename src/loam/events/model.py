@@ -38,11 +38,11 @@ class Constraints(_Strict):
 
     minimum: Number | None = None  # integer, float
     maximum: Number | None = None  # integer, float
-    min_length: int | None = Field(None, ge=0)  # string
-    max_length: int | None = Field(None, ge=0)  # string
+    min_length: int | None = Field(default=None, ge=0)  # string
+    max_length: int | None = Field(default=None, ge=0)  # string
     pattern: str | None = None  # string (a regular expression, searched)
-    min_items: int | None = Field(None, ge=0)  # array
-    max_items: int | None = Field(None, ge=0)  # array
+    min_items: int | None = Field(default=None, ge=0)  # array
+    max_items: int | None = Field(default=None, ge=0)  # array
 
     def is_empty(self) -> bool:
         return all(v is None for v in self.model_dump().values())
@@ -67,7 +67,7 @@ class ItemSpec(_Strict):
     values: list[str] | None = None
     items: ItemSpec | None = None
     params: list[Parameter] | None = None
-    constraints: Constraints = Field(default_factory=Constraints)
+    constraints: Constraints = Field(default_factory=lambda: Constraints())
 
 
 class Parameter(_Strict):
@@ -82,7 +82,7 @@ class Parameter(_Strict):
     values: list[str] | None = None  # enum: the allowed values
     items: ItemSpec | None = None  # array: the element type
     params: list[Parameter] | None = None  # object: the nested parameters
-    constraints: Constraints = Field(default_factory=Constraints)
+    constraints: Constraints = Field(default_factory=lambda: Constraints())
 
 
 TypeNode = Parameter | ItemSpec

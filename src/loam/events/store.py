@@ -179,7 +179,8 @@ class EventRegistry:
             "updated_at": now,
             "updated_by": author,
         }
-        event_id = conn.execute(defs.insert().values(**row)).inserted_primary_key[0]
+        inserted = conn.execute(defs.insert().values(**row)).inserted_primary_key
+        event_id = int(inserted[0]) if inserted else self._event_id(conn, definition.name)
         version = self._insert_version(
             conn, event_id, definition, FIRST_VERSION, "additive", [], author, message, now
         )
@@ -314,7 +315,7 @@ class EventRegistry:
     def diff(self, name: str, old: str, new: str | None = None) -> list[Change]:
         return diff_definitions(self.get(name, old).definition, self.get(name, new).definition)
 
-    def list(
+    def list_events(
         self,
         *,
         team: str | None = None,
@@ -339,9 +340,30 @@ class EventRegistry:
         with self.catalog.begin() as conn:
             return list(conn.execute(sa.select(defs.c.name).order_by(defs.c.name)).scalars())
 
-    def search(self, query: str = "", *, limit: int = 20, **filters: str | None) -> list[SearchHit]:
+    def search(
+        self,
+        query: str = "",
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        team: str | None = None,
+        service: str | None = None,
+        status: str | None = None,
+        tag: str | None = None,
+        param: str | None = None,
+    ) -> list[SearchHit]:
+        """Ranked dictionary search; filters narrow it to a team, service, status, tag, param."""
         self._refresh()
-        return self._search.search(query, limit=limit, **filters)
+        return self._search.search(
+            query,
+            limit=limit,
+            offset=offset,
+            team=team,
+            service=service,
+            status=status,
+            tag=tag,
+            param=param,
+        )
 
     def events_with_param(self, param: str) -> dict[str, list[str]]:
         """Events whose parameter tree uses ``param`` (a name or a dotted path), with the paths."""
