@@ -109,10 +109,16 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
     @classmethod
-    def load(cls, workspace: Path | str | None = None, *, environ: Mapping[str, str] | None = None) -> Settings:
+    def load(
+        cls, workspace: Path | str | None = None, *, environ: Mapping[str, str] | None = None
+    ) -> Settings:
         """Read ``<workspace>/loam.toml`` and the environment; raise ConfigError naming the key."""
         env = os.environ if environ is None else environ
-        ws = Path(workspace) if workspace is not None else Path(env.get("LOAM_WORKSPACE", DEFAULT_WORKSPACE))
+        ws = (
+            Path(workspace)
+            if workspace is not None
+            else Path(env.get("LOAM_WORKSPACE", DEFAULT_WORKSPACE))
+        )
         path = ws / CONFIG_FILE
         data: dict[str, Any] = {}
         if path.exists():
@@ -123,10 +129,7 @@ class Settings(BaseSettings):
         _check_env_names(env)
         data["workspace"] = ws
         try:
-            if environ is None:
-                settings = cls(**data)
-            else:
-                settings = _with_environ(cls, data, env)
+            settings = cls(**data) if environ is None else _with_environ(cls, data, env)
         except ValidationError as exc:
             raise ConfigError(_describe(exc, path, env), details=_details(exc, path, env)) from None
         return settings
@@ -162,10 +165,12 @@ def _check_env_names(env: Mapping[str, str]) -> None:
     for name in env:
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        section = name[len(ENV_PREFIX):].split("__", 1)[0].lower()
+        section = name[len(ENV_PREFIX) :].split("__", 1)[0].lower()
         if section not in sections:
             known = ", ".join(sorted(sections - {"workspace"}))
-            raise ConfigError(f"environment variable {name}: unknown section '{section}' (known: {known})")
+            raise ConfigError(
+                f"environment variable {name}: unknown section '{section}' (known: {known})"
+            )
 
 
 def _where(loc: tuple[int | str, ...], path: Path, env: Mapping[str, str]) -> str:
@@ -176,8 +181,12 @@ def _where(loc: tuple[int | str, ...], path: Path, env: Mapping[str, str]) -> st
 def _expected(err: Mapping[str, Any]) -> str:
     kind = str(err.get("type", ""))
     names = {
-        "int_parsing": "an integer", "int_type": "an integer", "bool_parsing": "true or false",
-        "string_type": "a string", "float_parsing": "a number", "dict_type": "a table",
+        "int_parsing": "an integer",
+        "int_type": "an integer",
+        "bool_parsing": "true or false",
+        "string_type": "a string",
+        "float_parsing": "a number",
+        "dict_type": "a table",
         "literal_error": "one of " + str(err.get("ctx", {}).get("expected", "")),
         "greater_than_equal": f">= {err.get('ctx', {}).get('ge')}",
         "less_than_equal": f"<= {err.get('ctx', {}).get('le')}",
@@ -193,8 +202,14 @@ def _details(exc: ValidationError, path: Path, env: Mapping[str, str]) -> list[d
         if err["type"] == "extra_forbidden":
             out.append({"key": key, "where": _where(loc, path, env), "problem": "unknown key"})
         else:
-            out.append({"key": key, "where": _where(loc, path, env),
-                        "problem": f"bad value {err.get('input')!r}", "expected": _expected(err)})
+            out.append(
+                {
+                    "key": key,
+                    "where": _where(loc, path, env),
+                    "problem": f"bad value {err.get('input')!r}",
+                    "expected": _expected(err),
+                }
+            )
     return out
 
 
@@ -204,5 +219,7 @@ def _describe(exc: ValidationError, path: Path, env: Mapping[str, str]) -> str:
         if d["problem"] == "unknown key":
             lines.append(f"{d['where']}: unknown key '{d['key']}'")
         else:
-            lines.append(f"{d['where']}: key '{d['key']}' has {d['problem']}, expected {d['expected']}")
+            lines.append(
+                f"{d['where']}: key '{d['key']}' has {d['problem']}, expected {d['expected']}"
+            )
     return "; ".join(lines)

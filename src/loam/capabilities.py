@@ -1,0 +1,63 @@
+"""The eight capabilities and where the platform finds each one's parts.
+
+A capability package ``loam.<name>`` may provide:
+- ``loam.<name>.api`` with ``router`` (a FastAPI APIRouter, mounted at ``/api/<name>``);
+- ``loam.<name>.cli`` with ``app`` (a Typer app, added as ``loam <name> …``);
+- ``loam/<name>/migrations/`` (an Alembic branch for its catalog tables);
+- ``loam.<name>.demo`` with ``build(workspace)`` (fills the demo workspace).
+Nothing here imports a capability until it is asked for, so core stays free of them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str  # package and URL segment
+    title: str  # navigation label
+    summary: str
+
+    def module(self, part: str) -> Any | None:
+        """``loam.<name>.<part>`` if the capability has built it, else None."""
+        full = f"loam.{self.name}.{part}"
+        try:
+            if (
+                importlib.util.find_spec(f"loam.{self.name}") is None
+                or importlib.util.find_spec(full) is None
+            ):
+                return None
+        except ModuleNotFoundError:
+            return None
+        return importlib.import_module(full)
+
+    @property
+    def migrations(self) -> Path | None:
+        spec = importlib.util.find_spec(f"loam.{self.name}")
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        folder = Path(next(iter(spec.submodule_search_locations))) / "migrations"
+        return folder if folder.is_dir() else None
+
+
+CAPABILITIES: tuple[Capability, ...] = (
+    Capability("events", "Events", "Event schema registry, dictionary and the collection pipeline"),
+    Capability("logpipe", "Pipelines", "Priorities, per-destination sampling and traffic control"),
+    Capability("cdc", "CDC", "Change data capture from MongoDB and PostgreSQL"),
+    Capability(
+        "lineage", "Lineage", "Column-level lineage from SQL query logs and impact analysis"
+    ),
+    Capability("transform", "Models", "Lineage-aware orchestration of dbt models"),
+    Capability("activation", "Activation", "New / retained / reactivated / inactive users"),
+    Capability("fraud", "Fraud", "Conditions, rules and policies with sync and stream decisions"),
+    Capability("workflows", "Workflows", "Low-code workflows published as services"),
+)
+
+
+def migration_folders() -> list[Path]:
+    return [m for c in CAPABILITIES if (m := c.migrations) is not None]
