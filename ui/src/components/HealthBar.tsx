@@ -24,7 +24,6 @@ function HealthItem({ item }: { item: ComponentHealth }) {
         data-testid={`health-${item.component}`}
         data-state={item.ok ? "ok" : "down"}
         aria-describedby={tipId}
-        aria-expanded={open}
         onFocus={() => setOpen(true)}
         onBlur={() => setOpen(false)}
         onClick={() => setOpen((value) => !value)}

@@ -42,7 +42,6 @@ export function Layout() {
         <HealthBar />
         <TokenControl />
       </header>
-      <ServerDownBanner />
       <div className="body">
         <nav className="sidenav" aria-label="Capabilities">
           <NavLink to="/" end className="nav-link">
@@ -70,11 +69,12 @@ export function Layout() {
             ))}
           </ul>
           <p className="nav-footer">
-            <a href="/docs">API reference</a>
+            <a href="/api/docs">API reference</a>
             {health.data?.version ? <span className="version">v{health.data.version}</span> : null}
           </p>
         </nav>
         <main id="main" className="main" tabIndex={-1}>
+          <ServerDownBanner />
           <Outlet />
         </main>
       </div>

@@ -47,7 +47,7 @@ export function TokenControl() {
   const rejected = identity.isError && identity.error.status === 401;
   let label: string;
   if (!token) label = "Add token";
-  else if (identity.data) label = identity.data.name;
+  else if (identity.data) label = "Token";
   else if (rejected) label = "Token rejected";
   else label = "Token set";
 
@@ -83,7 +83,7 @@ export function TokenControl() {
           id={panelId}
           className="token-panel"
           role="dialog"
-          aria-label="API token"
+          aria-label="Token settings"
           onKeyDown={(event) => {
             if (event.key === "Escape") close();
           }}

@@ -10,7 +10,7 @@ export function NotBuiltPage({ capability }: { capability: Capability }) {
       <section className="notice" aria-labelledby="not-built-title" data-testid="not-built">
         <h2 id="not-built-title">Not built yet</h2>
         <p>
-          This page will let you: <span className="planned">{capability.plannedPage}</span>
+          <span className="planned-label">Planned:</span> {capability.plannedPage}
         </p>
         <p className="muted small">
           Its API will live under <code>/api/{capability.apiPackage}</code> and its Python package
