@@ -145,10 +145,11 @@ class Lake:
     def partitions(self, dataset: str) -> list[dict[str, str]]:
         """Every partition that holds at least one committed file."""
         base = self._folder(dataset, {})
-        found = set()
+        found: set[tuple[tuple[str, str], ...]] = set()
         for path in self.files(dataset):
             segments = path[len(base) :].strip("/").split("/")[:-1]
-            found.add(tuple(tuple(s.split("=", 1)) for s in segments if "=" in s))
+            pairs = (s.partition("=") for s in segments if "=" in s)
+            found.add(tuple((key, value) for key, _, value in pairs))
         return [dict(p) for p in sorted(found)]
 
     def health(self) -> Health:
