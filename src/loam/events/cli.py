@@ -99,7 +99,7 @@ def _report_save(result: Any) -> None:
     what = "registered" if result.created else f"saved ({v.classification})"
     out.print(f"{v.name} {v.version} {what}")
     for change in v.changes:
-        out.print(f"  - {escape(change['message'])} [{change['impact']}]")
+        out.print(f"  - {change['message']} ({change['impact']})", markup=False)
     if result.git:
         if result.git.get("ok"):
             sha = result.git.get("commit")
@@ -172,15 +172,15 @@ def validate(
             out.print(f"[red]✗[/red] {escape(p.where)}: {escape(p.message)}{escape(hint)}")
         if report.suggestion:
             out.print(f"  did you mean [bold]{escape(report.suggestion)}[/bold]?")
-        for d in report.near_duplicates:
-            out.print(f"[yellow]![/yellow] near-duplicate: {escape(d.reason)}")
-        if report.valid and not report.near_duplicates:
+        if report.valid:
             parts = report.parts or {}
             out.print(
                 f"[green]✓[/green] {name}: action={parts.get('action')} "
                 f"object={parts.get('object')} service={parts.get('service')}"
             )
-        if not report.valid:
+        for d in report.near_duplicates:
+            out.print(f"[yellow]![/yellow] near-duplicate: {escape(d.reason)}")
+        if not report.valid or report.near_duplicates:
             raise typer.Exit(1)
         return
     assert file is not None
