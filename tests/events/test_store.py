@@ -227,3 +227,14 @@ def test_registered_vocabulary_comes_from_settings(catalog: Catalog) -> None:
     reg = EventRegistry(catalog, settings)
     with pytest.raises(InvalidEventName, match="service 'home' is not a registered service"):
         reg.save(fixture_event(), author="ana")
+
+
+def test_current_versions_and_json_schema_for_the_collector(reg: EventRegistry) -> None:
+    reg.save(fixture_event(), author="ana")
+    data = fixture_event()
+    data["params"].append({"name": "ref", "type": "string"})
+    reg.save(data, author="ana")
+    assert [(v.name, v.version) for v in reg.current_versions()] == [("click_item_home", "1-0-1")]
+    assert "ref" in reg.json_schema("click_item_home")["properties"]
+    old = reg.json_schema("click_item_home", "1-0-0")
+    assert "ref" not in old["properties"] and old["$id"].endswith(":1-0-0")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from loam.events.diff import Change
@@ -96,3 +96,35 @@ class SaveResult:
             "git": self.git,
             **self.version.as_dict(),
         }
+
+
+def version_from(row: Any) -> EventVersion:
+    return EventVersion(
+        row.name,
+        row.version,
+        EventDefinition.model_validate(row.definition),
+        row.classification,
+        list(row.changes),
+        row.author,
+        row.message,
+        _utc(row.created_at),
+    )
+
+
+def summary_from(row: Any) -> EventSummary:
+    return EventSummary(
+        row.name,
+        row.current_version,
+        row.description,
+        row.owner,
+        row.service,
+        row.status,
+        row.tier,
+        list(row.tags or []),
+        _utc(row.updated_at),
+        row.updated_by,
+    )
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -23,16 +23,31 @@ from loam.core.audit import record
 from loam.core.catalog import Catalog
 from loam.events.diff import Change, classify, diff_definitions
 from loam.events.duplicates import NameIndex
-from loam.events.errors import DuplicateEvent, EventNotFound, EventsError, StaleVersion
+from loam.events.errors import (
+    DuplicateEvent,
+    EventNotFound,
+    EventsError,
+    InvalidEventName,
+    StaleVersion,
+)
+from loam.events.export_jsonschema import to_jsonschema
 from loam.events.gitsync import SyncResult, sync_files
 from loam.events.model import EventDefinition, parse_definition
 from loam.events.naming import parse_event_name
-from loam.events.records import EventSummary, EventVersion, SavePlan, SaveResult
+from loam.events.records import (
+    EventSummary,
+    EventVersion,
+    SavePlan,
+    SaveResult,
+    summary_from,
+    version_from,
+)
 from loam.events.search import SearchHit, SearchIndex, document_from
 from loam.events.tables import event_definitions as defs
 from loam.events.tables import event_versions as vers
 from loam.events.validate import NameReport, check_name, require_valid
 from loam.events.versions import FIRST_VERSION, Bump, SchemaVer, next_version
+from loam.events.writes import breaking_text, insert_new_event, insert_next_version
 
 
 class EventRegistry:
@@ -63,7 +78,7 @@ class EventRegistry:
         try:
             version = str(
                 next_version(
-                    SchemaVer.parse(current.version), cls, bump, breaking=_breaking(changes)
+                    SchemaVer.parse(current.version), cls, bump, breaking=breaking_text(changes)
                 )
             )
             refusal = None
@@ -113,7 +128,7 @@ class EventRegistry:
                             f"it has no version {base_version}"
                         )
                     self._refuse_similar(definition.name, allow_similar)
-                    result = self._insert_new(conn, definition, author, message, now, action)
+                    result = insert_new_event(conn, definition, author, message, now, action)
                 else:
                     if create_only:
                         raise DuplicateEvent(
@@ -121,7 +136,7 @@ class EventRegistry:
                             f"{current.version}): edit it instead",
                             details=[{"where": "name", "problem": "already registered"}],
                         )
-                    result = self._insert_next(
+                    result = insert_next_version(
                         conn, current, definition, author, message, bump, base_version, now, action
                     )
         except sa.exc.IntegrityError as exc:
@@ -138,7 +153,7 @@ class EventRegistry:
 
     def sync(self, *, author: str, message: str = "", names: list[str] | None = None) -> SyncResult:
         """Write every event's (or the named events') current files to Git, commit, push."""
-        chosen = [self.get(n) for n in (names if names is not None else self.names())]
+        chosen = [self.get(n) for n in names] if names is not None else self.current_versions()
         text = message or f"Sync {len(chosen)} event schema(s) from Loam"
         with self.catalog.begin() as conn:
             result = sync_files(
@@ -161,131 +176,6 @@ class EventRegistry:
         except EventsError as exc:  # the version is saved; Git catches up on the next sync
             git = {"ok": False, "error": exc.message}
         return SaveResult(v, result.created, result.changed, git)
-
-    def _insert_new(
-        self,
-        conn: Connection,
-        definition: EventDefinition,
-        author: str,
-        message: str,
-        now: datetime,
-        action: str,
-    ) -> SaveResult:
-        row = _summary_values(definition) | {
-            "name": definition.name,
-            "current_version": str(FIRST_VERSION),
-            "created_at": now,
-            "created_by": author,
-            "updated_at": now,
-            "updated_by": author,
-        }
-        inserted = conn.execute(defs.insert().values(**row)).inserted_primary_key
-        event_id = int(inserted[0]) if inserted else self._event_id(conn, definition.name)
-        version = self._insert_version(
-            conn, event_id, definition, FIRST_VERSION, "additive", [], author, message, now
-        )
-        record(
-            conn,
-            author,
-            f"events.{'import' if action == 'import' else 'create'}",
-            f"event:{definition.name}",
-            {"version": version.version, "message": message},
-        )
-        return SaveResult(version, created=True, changed=True)
-
-    def _insert_next(
-        self,
-        conn: Connection,
-        current: EventVersion,
-        definition: EventDefinition,
-        author: str,
-        message: str,
-        bump: Bump,
-        base_version: str | None,
-        now: datetime,
-        action: str,
-    ) -> SaveResult:
-        if base_version is not None and base_version != current.version:
-            raise StaleVersion(
-                f"event '{definition.name}' is at version {current.version}, not {base_version}: "
-                "someone saved a newer version; reload it, re-apply your change and save again",
-                details=[{"where": "base_version", "problem": f"current is {current.version}"}],
-            )
-        changes = diff_definitions(current.definition, definition)
-        cls = classify(changes)
-        if cls == "none" and bump == "auto":
-            return SaveResult(current, created=False, changed=False)
-        number = next_version(
-            SchemaVer.parse(current.version), cls, bump, breaking=_breaking(changes)
-        )
-        version = self._insert_version(
-            conn,
-            self._event_id(conn, definition.name),
-            definition,
-            number,
-            cls,
-            changes,
-            author,
-            message,
-            now,
-        )
-        conn.execute(
-            defs.update()
-            .where(defs.c.name == definition.name)
-            .values(
-                current_version=str(number),
-                updated_at=now,
-                updated_by=author,
-                **_summary_values(definition),
-            )
-        )
-        record(
-            conn,
-            author,
-            f"events.{'import' if action == 'import' else 'edit'}",
-            f"event:{definition.name}",
-            {
-                "from": current.version,
-                "version": str(number),
-                "classification": cls,
-                "message": message,
-                "changes": [c.message for c in changes],
-            },
-        )
-        return SaveResult(version, created=False, changed=True)
-
-    def _insert_version(
-        self,
-        conn: Connection,
-        event_id: int,
-        definition: EventDefinition,
-        number: SchemaVer,
-        cls: str,
-        changes: list[Change],
-        author: str,
-        message: str,
-        now: datetime,
-    ) -> EventVersion:
-        data = definition.to_data()
-        change_data = [c.as_dict() for c in changes]
-        conn.execute(
-            vers.insert().values(
-                event_id=event_id,
-                version=str(number),
-                model=number.model,
-                revision=number.revision,
-                addition=number.addition,
-                definition=data,
-                classification=cls,
-                changes=change_data,
-                author=author,
-                message=message,
-                created_at=now,
-            )
-        )
-        return EventVersion(
-            definition.name, str(number), definition, cls, change_data, author, message, now
-        )
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -310,7 +200,7 @@ class EventRegistry:
             ).all()
         if not rows:
             raise self._not_found(name, None)
-        return [_version_from(r) for r in rows]
+        return [version_from(r) for r in rows]
 
     def diff(self, name: str, old: str, new: str | None = None) -> list[Change]:
         return diff_definitions(self.get(name, old).definition, self.get(name, new).definition)
@@ -333,8 +223,26 @@ class EventRegistry:
                 q = q.where(column == value)
         with self.catalog.begin() as conn:
             rows = conn.execute(q).all()
-        out = [_summary_from(r) for r in rows]
+        out = [summary_from(r) for r in rows]
         return [s for s in out if tag in s.tags] if tag else out
+
+    def current_versions(self) -> list[EventVersion]:
+        """Every event's current version, by name (one query; the collector compiles these)."""
+        with self.catalog.begin() as conn:
+            rows = conn.execute(
+                sa.select(vers, defs.c.name)
+                .join(
+                    defs,
+                    sa.and_(defs.c.id == vers.c.event_id, defs.c.current_version == vers.c.version),
+                )
+                .order_by(defs.c.name)
+            ).all()
+        return [version_from(r) for r in rows]
+
+    def json_schema(self, name: str, version: str | None = None) -> dict[str, Any]:
+        """The JSON Schema (2020-12) that payloads of ``name`` at ``version`` must satisfy."""
+        found = self.get(name, version)
+        return to_jsonschema(found.definition, found.version)
 
     def names(self) -> list[str]:
         with self.catalog.begin() as conn:
@@ -374,7 +282,15 @@ class EventRegistry:
 
     def _prepare(self, data: Mapping[str, Any] | EventDefinition) -> EventDefinition:
         definition = parse_definition(data)
-        require_valid(definition, self.settings.naming)
+        try:
+            require_valid(definition, self.settings.naming)
+        except InvalidEventName as exc:
+            dups = self.check_name(definition.name, exclude=definition.name).near_duplicates
+            if dups:
+                exc.message += f"; note: {dups[0].reason}"
+                exc.args = (exc.message,)
+                exc.details.extend(d.as_dict() for d in dups)
+            raise
         if not definition.service:
             parsed = parse_event_name(definition.name, self.settings.naming)
             if parsed is not None:
@@ -404,7 +320,7 @@ class EventRegistry:
         if lock and conn.dialect.name == "postgresql":
             q = q.with_for_update(of=defs)
         row = conn.execute(q).first()
-        return _version_from(row) if row else None
+        return version_from(row) if row else None
 
     def _version(self, conn: Connection, name: str, version: str) -> EventVersion | None:
         row = conn.execute(
@@ -412,10 +328,7 @@ class EventRegistry:
             .join(defs, defs.c.id == vers.c.event_id)
             .where(defs.c.name == name, vers.c.version == version)
         ).first()
-        return _version_from(row) if row else None
-
-    def _event_id(self, conn: Connection, name: str) -> int:
-        return int(conn.execute(sa.select(defs.c.id).where(defs.c.name == name)).scalar_one())
+        return version_from(row) if row else None
 
     def _not_found(self, name: str, version: str | None) -> EventNotFound:
         if version is not None and name in self.names():
@@ -443,53 +356,6 @@ class EventRegistry:
                 .where(vers.c.id > self._seen)
             ).all()
         for r in rows:
-            self._search.upsert(document_from(_summary_from(r), r.definition))
+            self._search.upsert(document_from(summary_from(r), r.definition))
             self._names.add(r.name)
         self._seen = newest
-
-
-def _breaking(changes: list[Change]) -> str:
-    return "; ".join(c.message for c in changes if c.impact == "breaking")
-
-
-def _summary_values(d: EventDefinition) -> dict[str, Any]:
-    return {
-        "description": d.description,
-        "owner": d.owner,
-        "service": d.service,
-        "status": d.status,
-        "tier": d.tier,
-        "tags": list(d.tags),
-    }
-
-
-def _version_from(row: Any) -> EventVersion:
-    return EventVersion(
-        row.name,
-        row.version,
-        EventDefinition.model_validate(row.definition),
-        row.classification,
-        list(row.changes),
-        row.author,
-        row.message,
-        _utc(row.created_at),
-    )
-
-
-def _summary_from(row: Any) -> EventSummary:
-    return EventSummary(
-        row.name,
-        row.current_version,
-        row.description,
-        row.owner,
-        row.service,
-        row.status,
-        row.tier,
-        list(row.tags or []),
-        _utc(row.updated_at),
-        row.updated_by,
-    )
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
