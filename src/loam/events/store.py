@@ -49,6 +49,8 @@ from loam.events.validate import NameReport, check_name, require_valid
 from loam.events.versions import FIRST_VERSION, Bump, SchemaVer, next_version
 from loam.events.writes import breaking_text, insert_new_event, insert_next_version
 
+REFRESH_LOOKBACK = 1000  # version ids re-checked below the newest seen (late commits)
+
 
 class EventRegistry:
     """Events in one catalog; the search and name indexes follow the catalog's changes."""
@@ -56,7 +58,8 @@ class EventRegistry:
     def __init__(self, catalog: Catalog, settings: EventsSettings) -> None:
         self.catalog = catalog
         self.settings = settings
-        self._seen = 0  # the newest version id the indexes include
+        self._signature = (0, 0)  # (count, newest id) of the versions the indexes include
+        self._indexed: dict[str, str] = {}  # event -> the version the indexes hold
         self._search = SearchIndex()
         self._names = NameIndex(synonyms=settings.naming.action_synonyms)
 
@@ -340,22 +343,37 @@ class EventRegistry:
     def _refresh(self) -> None:
         """Bring the in-memory indexes up to the catalog (any process may have written).
 
-        Versions are append-only, so the versions saved since the last look say exactly
-        which events changed; only those are re-indexed.
+        Versions are append-only: the versions saved since the last look say which events
+        changed, and only those are re-indexed. The row count is part of the check, and
+        ids a little below the last seen one are looked at again, because on PostgreSQL a
+        transaction that took a lower id may commit after one that took a higher id.
         """
         with self.catalog.begin() as conn:
-            newest = int(conn.execute(sa.select(sa.func.max(vers.c.id))).scalar() or 0)
-            if newest == self._seen:
+            count, newest = conn.execute(sa.select(sa.func.count(), sa.func.max(vers.c.id))).one()
+            signature = (int(count), int(newest or 0))
+            if signature == self._signature:
                 return
-            rows = conn.execute(
-                sa.select(defs, vers.c.definition)
-                .join(
-                    vers,
-                    sa.and_(defs.c.id == vers.c.event_id, defs.c.current_version == vers.c.version),
-                )
-                .where(vers.c.id > self._seen)
+            since = max(0, self._signature[1] - REFRESH_LOOKBACK) if self._signature[1] else 0
+            current = sa.and_(
+                defs.c.id == vers.c.event_id, defs.c.current_version == vers.c.version
+            )
+            recent = conn.execute(
+                sa.select(defs.c.name, defs.c.current_version)
+                .join(vers, current)
+                .where(vers.c.id > since)
             ).all()
+            stale = [r.name for r in recent if self._indexed.get(r.name) != r.current_version]
+            rows: list[Any] = []
+            for chunk in range(0, len(stale), 500):
+                rows.extend(
+                    conn.execute(
+                        sa.select(defs, vers.c.definition)
+                        .join(vers, current)
+                        .where(defs.c.name.in_(stale[chunk : chunk + 500]))
+                    ).all()
+                )
         for r in rows:
             self._search.upsert(document_from(summary_from(r), r.definition))
             self._names.add(r.name)
-        self._seen = newest
+            self._indexed[r.name] = r.current_version
+        self._signature = signature
