@@ -238,3 +238,25 @@ def test_current_versions_and_json_schema_for_the_collector(reg: EventRegistry) 
     assert "ref" in reg.json_schema("click_item_home")["properties"]
     old = reg.json_schema("click_item_home", "1-0-0")
     assert "ref" not in old["properties"] and old["$id"].endswith(":1-0-0")
+
+
+def test_search_sees_a_version_committed_late_with_a_lower_id(catalog: Catalog) -> None:
+    """On PostgreSQL a transaction holding a lower id can commit after a higher one."""
+    from loam.events.tables import event_definitions
+
+    writer = EventRegistry(catalog, EventsSettings())
+    for name in ("view_item_home", "chat_seller_chat", "pay_order_checkout"):
+        writer.save({"name": name, "description": f"about {name}"}, author="ana")
+    with catalog.begin() as conn:  # take the middle one out, as if not committed yet
+        late_version = conn.execute(sa.select(event_versions).where(event_versions.c.id == 2)).one()
+        late_event = conn.execute(
+            sa.select(event_definitions).where(event_definitions.c.name == "chat_seller_chat")
+        ).one()
+        conn.execute(event_versions.delete().where(event_versions.c.id == 2))
+        conn.execute(event_definitions.delete().where(event_definitions.c.id == late_event.id))
+    reader = EventRegistry(catalog, EventsSettings())
+    assert [h.name for h in reader.search("about")] == ["pay_order_checkout", "view_item_home"]
+    with catalog.begin() as conn:  # ... and now it commits
+        conn.execute(event_definitions.insert().values(**late_event._asdict()))
+        conn.execute(event_versions.insert().values(**late_version._asdict()))
+    assert "chat_seller_chat" in [h.name for h in reader.search("about")]

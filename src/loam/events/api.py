@@ -17,6 +17,7 @@ from loam.events.errors import InvalidDefinition
 from loam.events.files import MEDIA_TYPES, ExportFormat, render
 from loam.events.importers import ImportFormat, import_definition, parse_text
 from loam.events.model import parse_definition
+from loam.events.naming import ENVELOPE_FIELDS
 from loam.events.store import EventRegistry
 from loam.events.validate import definition_problems
 from loam.events.versions import Bump
@@ -98,8 +99,6 @@ def list_events(
 
 @router.get("/grammar", summary="The workspace's naming grammar")
 def grammar(ws: Workspace = Depends(workspace), _: Principal = Depends(viewer)) -> dict[str, Any]:
-    from loam.events.naming import ENVELOPE_FIELDS
-
     naming = ws.settings.events.naming.model_dump()
     return {
         **naming,

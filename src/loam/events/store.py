@@ -158,15 +158,15 @@ class EventRegistry:
         """Write every event's (or the named events') current files to Git, commit, push."""
         chosen = [self.get(n) for n in names] if names is not None else self.current_versions()
         text = message or f"Sync {len(chosen)} event schema(s) from Loam"
-        with self.catalog.begin() as conn:
-            result = sync_files(
-                self.settings.git,
-                [(v.definition, v.version) for v in chosen],
-                author=author,
-                message=text,
-                policy_tag=self.settings.bigquery_policy_tag,
-            )
-            if result.commit is not None:
+        result = sync_files(
+            self.settings.git,
+            [(v.definition, v.version) for v in chosen],
+            author=author,
+            message=text,
+            policy_tag=self.settings.bigquery_policy_tag,
+        )
+        if result.commit is not None:
+            with self.catalog.begin() as conn:
                 record(conn, author, "events.sync", "events:git", result.as_dict())
         return result
 
