@@ -164,3 +164,25 @@ def test_a_git_failure_does_not_lose_the_saved_version(tmp_path: Path) -> None:
     assert result.git is not None and not result.git["ok"]
     assert "cannot clone" in result.git["error"]
     assert reg.get("click_item_home").version == "1-0-0"
+
+
+def test_saves_from_two_threads_both_reach_the_remote(tmp_path: Path, remote: Path) -> None:
+    import threading
+
+    reg = registry(tmp_path, remote)
+    results: list[dict[str, object] | None] = []
+
+    def save(name: str) -> None:
+        results.append(reg.save({"name": name, "owner": "t"}, author=name.split("_")[0]).git)
+
+    threads = [
+        threading.Thread(target=save, args=(n,)) for n in ("view_item_home", "pay_order_checkout")
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r is not None and r["ok"] for r in results), results
+    files = git(remote, "ls-tree", "-r", "--name-only", "main").splitlines()
+    assert {f.split("/")[1] for f in files} == {"view_item_home", "pay_order_checkout"}
+    assert len(remote_log(remote)) == 2

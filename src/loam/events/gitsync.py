@@ -9,10 +9,13 @@ Git runs as a subprocess with its arguments as a list (no shell).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import subprocess
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from loam.events.errors import GitNotConfigured, GitSyncFailed
 from loam.events.files import event_files
 
 PUSH_ATTEMPTS = 4
+_THREAD_LOCK = threading.Lock()
 _REJECTED = ("rejected", "fetch first", "non-fast-forward", "failed to push", "stale info")
 
 
@@ -174,6 +178,34 @@ def sync_files(
     if not settings.path:
         raise GitNotConfigured("Git sync is not configured: set [events.git] path in loam.toml")
     repo = GitWorkingCopy(settings.path, remote=settings.remote, branch=settings.branch)
+    with _exclusive(Path(settings.path)):
+        return _sync_locked(
+            repo, settings, versions, author=author, message=message, policy_tag=policy_tag
+        )
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """One sync at a time per working copy, across threads and processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_file = path.parent / f".{path.name}.loam-sync.lock"
+    with _THREAD_LOCK, open(lock_file, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sync_locked(
+    repo: GitWorkingCopy,
+    settings: EventGitSettings,
+    versions: Iterable[tuple[Any, str]],
+    *,
+    author: str,
+    message: str,
+    policy_tag: str,
+) -> SyncResult:
     repo.ensure()
     rebased = repo.catch_up()
     files: dict[str, str] = {}
