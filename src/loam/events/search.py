@@ -16,6 +16,7 @@ plain Python, so search works the same whatever database holds the catalog.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -172,6 +173,7 @@ class SearchIndex:
         self.terms: list[str] = []  # sorted, for prefix lookups
         self._terms_dirty = False
         self.params: dict[str, dict[str, list[str]]] = defaultdict(dict)
+        self._norms: dict[str, float] | None = None
 
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, Any]]) -> SearchIndex:
@@ -198,6 +200,7 @@ class SearchIndex:
             self.postings[term][doc.name] = value
         self.length[doc.name] = length
         self.total_length += length
+        self._norms = None
         for path in doc.param_paths:
             leaf = path.rsplit(".", 1)[-1].removesuffix("[]")
             for key in {leaf, path.replace("[]", "")}:
@@ -214,6 +217,7 @@ class SearchIndex:
                 del self.postings[term]
                 self._terms_dirty = True
         self.total_length -= self.length.pop(name, 0.0)
+        self._norms = None
         for key in list(self.params):
             self.params[key].pop(name, None)
             if not self.params[key]:
@@ -242,7 +246,7 @@ class SearchIndex:
             names = sorted(allowed if allowed is not None else self.docs)
             return [self._hit(n, 0.0, []) for n in names[offset : offset + limit]]
         groups = [
-            self._expand(w, prefix=(i == len(words) - 1 and not query[-1:].isspace()))
+            (w, self._expand(w, prefix=(i == len(words) - 1 and not query[-1:].isspace())))
             for i, w in enumerate(words)
         ]
         scores = self._score(groups, allowed, require_all=True)
@@ -251,8 +255,8 @@ class SearchIndex:
         exact = query.strip().lower()
         if exact in scores:
             scores[exact] += 100.0  # the event named exactly so comes first
-        ranked = sorted(scores.items(), key=lambda t: (-t[1], t[0]))[offset : offset + limit]
-        return [self._hit(n, s, self._matched(n, groups)) for n, s in ranked]
+        ranked = heapq.nsmallest(offset + limit, scores.items(), key=lambda t: (-t[1], t[0]))
+        return [self._hit(n, sc, self._matched(n, groups)) for n, sc in ranked[offset:]]
 
     def _filtered(
         self,
@@ -293,33 +297,50 @@ class SearchIndex:
         return out
 
     def _score(
-        self, groups: list[list[str]], allowed: set[str] | None, *, require_all: bool
+        self,
+        groups: list[tuple[str, list[str]]],
+        allowed: set[str] | None,
+        *,
+        require_all: bool,
     ) -> dict[str, float]:
-        n_docs = max(len(self.docs), 1)
-        avg = self.total_length / n_docs if self.docs else 1.0
-        scores: dict[str, float] = {}
-        hits_per_doc: dict[str, int] = defaultdict(int)
-        for terms in groups:
-            seen: set[str] = set()
-            for term in terms:
-                posting = self.postings.get(term, {})
-                idf = math.log(1 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
-                exact_bonus = 1.0 if term == terms[0] else 0.8
-                for name, tf in posting.items():
-                    if allowed is not None and name not in allowed:
-                        continue
-                    norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * self.length[name] / avg))
-                    scores[name] = scores.get(name, 0.0) + idf * norm * exact_bonus
-                    seen.add(name)
-            for name in seen:
-                hits_per_doc[name] += 1
+        """BM25 over the candidates: with ``require_all`` only events matching every group."""
+        candidates: set[str] | None = allowed
         if require_all:
-            return {n: s for n, s in scores.items() if hits_per_doc[n] == len(groups)}
+            for _, terms in sorted(groups, key=lambda g: sum(len(self.postings[t]) for t in g[1])):
+                matching: set[str] = set().union(*(self.postings[t].keys() for t in terms))
+                candidates = matching if candidates is None else candidates & matching
+                if not candidates:
+                    return {}
+        n_docs = max(len(self.docs), 1)
+        lengths = self._length_norms()
+        scores: dict[str, float] = {}
+        for word, terms in groups:
+            for term in terms:
+                posting = self.postings[term]
+                idf = math.log(1 + (n_docs - len(posting) + 0.5) / (len(posting) + 0.5))
+                weight = idf * (K1 + 1) * (1.0 if term == word else 0.8)
+                if candidates is not None and len(candidates) < len(posting):
+                    pairs = [(n, posting[n]) for n in candidates if n in posting]
+                else:
+                    pairs = [
+                        (n, tf)
+                        for n, tf in posting.items()
+                        if candidates is None or n in candidates
+                    ]
+                for name, tf in pairs:
+                    scores[name] = scores.get(name, 0.0) + weight * tf / (tf + lengths[name])
         return scores
 
-    def _matched(self, name: str, groups: list[list[str]]) -> list[str]:
+    def _length_norms(self) -> dict[str, float]:
+        """``K1 * (1 - B + B * length / average)`` per event, cached until the index changes."""
+        if self._norms is None:
+            avg = self.total_length / len(self.docs) if self.docs else 1.0
+            self._norms = {n: K1 * (1 - B + B * ln / avg) for n, ln in self.length.items()}
+        return self._norms
+
+    def _matched(self, name: str, groups: list[tuple[str, list[str]]]) -> list[str]:
         out: set[str] = set()
-        for terms in groups:
+        for _, terms in groups:
             for t in terms:
                 out |= self.fields_of.get((t, name), set())
         return sorted(out)
