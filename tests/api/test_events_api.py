@@ -325,7 +325,7 @@ def test_import_spark_and_jsonschema(client: TestClient, editor: dict[str, str])
     schema = json.loads((FIXTURES / "click_item_home.jsonschema.json").read_text())
     res = client.post("/api/events/import", json={"content": schema}, headers=editor)
     body = res.json()
-    assert body["version"] == "1-1-0" and body["classification"] == "metadata"  # tags, tier, …
+    assert body["version"] == "1-0-1" and body["classification"] == "metadata"  # tags, tier, …
     res = client.post(
         "/api/events/import", json={"content": spark, "format": "spark"}, headers=editor
     )

@@ -57,15 +57,19 @@ def test_create_then_versions_follow_changes(reg: EventRegistry) -> None:
     assert reg.save(data, author="bo").version.version == "1-0-1"
     data["description"] = "Tap on a card."
     second = reg.save(data, author="bo")
-    assert second.version.version == "1-1-0" and second.version.classification == "metadata"
+    assert second.version.version == "1-0-2" and second.version.classification == "metadata"
+    data["params"][0]["params"][3]["params"][0]["pii"] = False  # seller_id no longer PII
+    third = reg.save(data, author="bo", message="ids are pseudonymous")
+    assert third.version.version == "1-1-0" and third.version.classification == "revision"
     data["params"] = [p for p in data["params"] if p["name"] != "ref"]
     with pytest.raises(BreakingChange, match="parameter 'ref' removed"):
         reg.save(data, author="bo")
-    third = reg.save(data, author="bo", bump="model", message="drop ref")
-    assert third.version.version == "2-0-0"
+    fourth = reg.save(data, author="bo", bump="model", message="drop ref")
+    assert fourth.version.version == "2-0-0"
     assert [v.version for v in reg.versions("click_item_home")] == [
         "1-0-0",
         "1-0-1",
+        "1-0-2",
         "1-1-0",
         "2-0-0",
     ]

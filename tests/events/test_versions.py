@@ -165,7 +165,7 @@ CASES: list[tuple[str, Edit, str, str]] = [
     ),
     # metadata only
     ("description", _set("position", description="Slot."), "metadata", "description_changed"),
-    ("pii flag", _set("item.seller.seller_id", pii=False), "metadata", "pii_changed"),
+    ("pii flag", _set("item.seller.seller_id", pii=False), "revision", "pii_changed"),
     ("examples", _set("item.item_id", examples=["it_1"]), "metadata", "examples_changed"),
     ("owner", lambda d: d.update(owner="search"), "metadata", "owner_changed"),
     ("status", lambda d: d.update(status="deprecated"), "metadata", "status_changed"),
@@ -208,7 +208,8 @@ def test_no_change_is_none() -> None:
     [
         ("1-0-0", "additive", "auto", "1-0-1"),
         ("1-0-4", "additive", "auto", "1-0-5"),
-        ("1-0-4", "metadata", "auto", "1-1-0"),
+        ("1-0-4", "metadata", "auto", "1-0-5"),
+        ("1-0-4", "revision", "auto", "1-1-0"),
         ("1-2-3", "breaking", "model", "2-0-0"),
         ("1-2-3", "additive", "model", "2-0-0"),
         ("1-2-3", "additive", "revision", "1-3-0"),
@@ -228,7 +229,7 @@ def test_breaking_change_needs_an_explicit_model_bump() -> None:
     with pytest.raises(BreakingChange, match="at least a MODEL bump, not ADDITION"):
         next_version(SchemaVer(1, 0, 2), "breaking", "addition")
     with pytest.raises(BreakingChange, match="at least a REVISION bump"):
-        next_version(SchemaVer(1, 0, 2), "metadata", "addition")
+        next_version(SchemaVer(1, 0, 2), "revision", "addition")
 
 
 @pytest.mark.parametrize("text", ["1.0.0", "0-1-0", "1-0", "v1-0-0", "1-01-0"])

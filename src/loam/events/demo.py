@@ -425,6 +425,14 @@ def _history(name: str) -> list[tuple[dict[str, Any], str, str]]:
                 "say what 'visible' means",
             ),
         ]
+    if name == "submit_item_write":
+        return [
+            (
+                {"pii_on": "trade_location.place_name"},
+                "auto",
+                "place names can point at a seller's home",
+            )
+        ]
     if name == "search_item_search":
         return [({"params_drop": "result_count"}, "model", "result counts move to the backend log")]
     return []
@@ -454,5 +462,13 @@ def _apply(event: dict[str, Any], edit: dict[str, Any]) -> dict[str, Any]:
         out["params"].append(edit["params_append"])
     if "params_drop" in edit:
         out["params"] = [p for p in out["params"] if p["name"] != edit["params_drop"]]
-    out.update({k: v for k, v in edit.items() if not k.startswith("params_")})
+    if "pii_on" in edit:
+        parent, leaf = edit["pii_on"].split(".")
+        holder = next(p for p in out["params"] if p["name"] == parent)
+        holder = {
+            **holder,
+            "params": [{**p, "pii": True} if p["name"] == leaf else p for p in holder["params"]],
+        }
+        out["params"] = [holder if p["name"] == parent else p for p in out["params"]]
+    out.update({k: v for k, v in edit.items() if not k.startswith(("params_", "pii_"))})
     return out

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from loam.events.model import EventDefinition, Parameter, TypeNode
 from loam.events.versions import Classification
 
-Impact = Literal["breaking", "additive", "metadata"]
+Impact = Literal["breaking", "revision", "additive", "metadata"]
 
 # For each constraint: does a larger value allow more (relax) or less (tighten)?
 _LARGER_RELAXES = {
@@ -66,7 +66,7 @@ def diff_definitions(old: EventDefinition, new: EventDefinition) -> list[Change]
 
 def classify(changes: list[Change]) -> Classification:
     impacts = {c.impact for c in changes}
-    for level in ("breaking", "additive", "metadata"):
+    for level in ("breaking", "revision", "additive", "metadata"):
         if level in impacts:
             return level
     return "none"
@@ -238,7 +238,7 @@ def _diff_flags(old: Parameter, new: Parameter, path: str) -> list[Change]:
         state = "marked as PII" if new.pii else "no longer marked as PII"
         out.append(
             Change(
-                where, "pii_changed", "metadata", f"parameter '{path}' {state}", old.pii, new.pii
+                where, "pii_changed", "revision", f"parameter '{path}' {state}", old.pii, new.pii
             )
         )
     if old.examples != new.examples:

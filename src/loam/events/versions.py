@@ -8,16 +8,20 @@ How Loam uses the three parts (Snowplow's SchemaVer, made exact for a registry):
   tightened). Never automatic: the caller asks for it (``bump="model"``,
   ``--bump model``), otherwise the save is refused with the list of breaking
   changes. Downstream, a new MODEL is a new table.
-- **REVISION** - the data's shape is untouched but what it means or how it is
-  governed changed: descriptions, examples, the PII flag, owner, service,
-  status, tags, tier. Every historical event stays valid; readers should
-  re-read the documentation (a PII flag changes how columns are masked).
-- **ADDITION** - an additive change: every historical event stays valid and
-  new ones may carry more (new optional parameter, new enum value, relaxed
-  constraint). Downstream, new nullable columns.
+- **REVISION** - Snowplow's "may prevent interaction with some historical
+  data" without invalidating any payload: a parameter's PII flag set or cleared.
+  Every stored event still validates, but who may read the historical column
+  and how it is masked changes, so consumers must look. (Changes Snowplow would
+  also call REVISION, such as a tightened constraint, are breaking here, as the
+  issue requires, and take a MODEL bump.)
+- **ADDITION** - compatible with all historical data: additive changes (new
+  optional parameter, new enum value, relaxed constraint, required -> optional)
+  and documentation-only changes (descriptions, examples, owner, service,
+  status, tags, tier, order). Downstream, at most new nullable columns.
 
 A bump resets the parts to its right: 1-2-3 + ADDITION = 1-2-4, + REVISION =
-1-3-0, + MODEL = 2-0-0. The first version is 1-0-0.
+1-3-0, + MODEL = 2-0-0. The first version is 1-0-0. A caller may always ask for
+a bigger bump than needed, never a smaller one.
 
 >>> str(SchemaVer.parse("1-0-3").bump("revision"))
 '1-1-0'
@@ -33,10 +37,15 @@ from loam.events.errors import BreakingChange, InvalidVersion
 
 Bump = Literal["auto", "addition", "revision", "model"]
 Level = Literal["addition", "revision", "model"]
-Classification = Literal["breaking", "additive", "metadata", "none"]
+Classification = Literal["breaking", "revision", "additive", "metadata", "none"]
 
 _RANK: dict[str, int] = {"addition": 1, "revision": 2, "model": 3}
-_NEEDED: dict[str, Level] = {"breaking": "model", "metadata": "revision", "additive": "addition"}
+_NEEDED: dict[str, Level] = {
+    "breaking": "model",
+    "revision": "revision",
+    "additive": "addition",
+    "metadata": "addition",
+}
 _PATTERN = re.compile(r"^([1-9][0-9]*)-(0|[1-9][0-9]*)-(0|[1-9][0-9]*)$")
 
 
