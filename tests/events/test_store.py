@@ -264,3 +264,13 @@ def test_search_sees_a_version_committed_late_with_a_lower_id(catalog: Catalog) 
         conn.execute(event_definitions.insert().values(**late_event._asdict()))
         conn.execute(event_versions.insert().values(**late_version._asdict()))
     assert "chat_seller_chat" in [h.name for h in reader.search("about")]
+
+
+def test_yaml_booleans_in_enum_values_get_a_hint() -> None:
+    import yaml
+
+    from loam.events import parse_definition
+
+    data = yaml.safe_load("name: view_item_home\nparams:\n- {name: ok, type: enum, values: [yes]}")
+    with pytest.raises(InvalidDefinition, match=r"params\.ok\.values\[0\]: .*quote the value"):
+        parse_definition(data)

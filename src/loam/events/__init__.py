@@ -2,7 +2,7 @@
 
 Define events with a recursive tree of typed parameters, checked against the
 workspace's Action-Object-Service naming grammar; save immutable SchemaVer
-versions (MODEL-REVISION-ADDITION), each classified breaking / additive /
+versions (MODEL-REVISION-ADDITION), each classified breaking / revision / additive /
 metadata; export Spark StructType JSON, BigQuery schema JSON and JSON Schema
 2020-12; import Spark and JSON Schema files; sync the generated files to Git;
 search the dictionary.

@@ -152,7 +152,14 @@ def _problem_from(err: Mapping[str, Any], data: Mapping[str, Any]) -> Problem:
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return Problem(where, f"{err.get('input')!r} is not allowed, expected {expected}")
-    return Problem(where, f"{err['msg']} (got {err.get('input')!r})")
+    got = err.get("input")
+    if isinstance(got, bool) and kind == "string_type":
+        return Problem(
+            where,
+            f"expected a string, got {got!r}: YAML reads yes/no/on/off as "
+            "true/false, so quote the value",
+        )
+    return Problem(where, f"{err['msg']} (got {got!r})")
 
 
 def _readable_loc(loc: tuple[Any, ...], data: Any) -> str:
