@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from loam.core.errors import ConfigError
@@ -77,22 +77,89 @@ class AuthSettings(Section):
 
 
 DEFAULT_ACTIONS = (
-    "view", "click", "impression", "search", "scroll", "swipe", "submit", "input", "select",
-    "share", "open", "close", "start", "finish", "complete", "cancel", "fail", "like", "unlike",
-    "follow", "unfollow", "chat", "send", "receive", "purchase", "pay", "refund", "signup",
-    "login", "logout", "install", "update", "delete", "create", "upload", "download", "play",
-    "pause", "report", "block", "invite", "save", "remove", "add", "apply", "request", "confirm",
-    "reserve", "load", "enter", "exit", "edit", "hide", "copy", "refresh",
-)  # fmt: skip
+    "view",
+    "click",
+    "impression",
+    "search",
+    "scroll",
+    "swipe",
+    "submit",
+    "input",
+    "select",
+    "share",
+    "open",
+    "close",
+    "start",
+    "finish",
+    "complete",
+    "cancel",
+    "fail",
+    "like",
+    "unlike",
+    "follow",
+    "unfollow",
+    "chat",
+    "send",
+    "receive",
+    "purchase",
+    "pay",
+    "refund",
+    "signup",
+    "login",
+    "logout",
+    "install",
+    "update",
+    "delete",
+    "create",
+    "upload",
+    "download",
+    "play",
+    "pause",
+    "report",
+    "block",
+    "invite",
+    "save",
+    "remove",
+    "add",
+    "apply",
+    "request",
+    "confirm",
+    "reserve",
+    "load",
+    "enter",
+    "exit",
+    "edit",
+    "hide",
+    "copy",
+    "refresh",
+)
 
 # Words people reach for that the vocabulary spells differently: suggested, never accepted.
 DEFAULT_ACTION_SYNONYMS = {
-    "tap": "click", "press": "click", "touch": "click", "hit": "click", "show": "impression",
-    "display": "impression", "see": "view", "look": "view", "visit": "view", "find": "search",
-    "query": "search", "buy": "purchase", "order": "purchase", "register": "signup",
-    "signin": "login", "signout": "logout", "message": "chat", "favorite": "like",
-    "bookmark": "save", "dismiss": "close", "leave": "exit", "modify": "edit", "erase": "delete",
-}  # fmt: skip
+    "tap": "click",
+    "press": "click",
+    "touch": "click",
+    "hit": "click",
+    "show": "impression",
+    "display": "impression",
+    "see": "view",
+    "look": "view",
+    "visit": "view",
+    "find": "search",
+    "query": "search",
+    "buy": "purchase",
+    "order": "purchase",
+    "register": "signup",
+    "signin": "login",
+    "signout": "logout",
+    "message": "chat",
+    "favorite": "like",
+    "bookmark": "save",
+    "dismiss": "close",
+    "leave": "exit",
+    "modify": "edit",
+    "erase": "delete",
+}
 
 
 class EventNamingSettings(Section):
@@ -106,6 +173,17 @@ class EventNamingSettings(Section):
     action_synonyms: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTION_SYNONYMS))
     max_length: int = Field(default=64, ge=8, le=300)
     reserved_params: list[str] = Field(default_factory=list)  # beside the built-in envelope
+
+    @model_validator(mode="after")
+    def _separator_fits_casing(self) -> EventNamingSettings:
+        joined = self.casing in ("camel", "pascal")
+        if joined and self.separator:
+            raise ValueError(
+                f"casing '{self.casing}' joins words without a separator: set separator = \"\""
+            )
+        if not joined and not self.separator:
+            raise ValueError(f"casing '{self.casing}' needs a separator such as \"_\"")
+        return self
 
 
 class EventGitSettings(Section):
@@ -242,7 +320,7 @@ def _expected(err: Mapping[str, Any]) -> str:
         "greater_than_equal": f">= {err.get('ctx', {}).get('ge')}",
         "less_than_equal": f"<= {err.get('ctx', {}).get('le')}",
     }
-    return names.get(kind, str(err.get("msg", kind)))
+    return names.get(kind, str(err.get("msg", kind)).removeprefix("Value error, "))
 
 
 def _details(exc: ValidationError, path: Path, env: Mapping[str, str]) -> list[dict[str, Any]]:

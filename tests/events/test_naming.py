@@ -199,3 +199,15 @@ def test_envelope_names_are_fine_inside_objects() -> None:
     assert check_param_name("tenant", top_level=True, reserved=["tenant"])[0].message.startswith(
         "parameter 'tenant' shadows"
     )
+
+
+def test_grammar_settings_must_agree_with_themselves(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from loam.config import Settings
+    from loam.core.errors import ConfigError
+
+    folder = Path(str(tmp_path))
+    (folder / "loam.toml").write_text('[events.naming]\ncasing = "camel"\n')
+    with pytest.raises(ConfigError, match='joins words without a separator: set separator = ""'):
+        Settings.load(folder, environ={})
