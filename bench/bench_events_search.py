@@ -355,6 +355,50 @@ def main() -> None:
         )
     p95 = percentiles(results["loam registry (sqlite)"])[1]
     print(f"target p95 < 50 ms: {'met' if p95 < 50 else 'MISSED'} ({p95:.2f} ms)")
+    bench_name_check(events, rng)
+
+
+def bench_name_check(events: list[tuple[Summary, dict[str, Any]]], rng: random.Random) -> None:
+    """The as-you-type near-duplicate check, beside a plain scan of every name."""
+    from loam.config import EventNamingSettings
+    from loam.events.duplicates import NameIndex
+    from loam.events.naming import osa_distance, split_words
+
+    names = [s.name for s, _ in events]
+    index = NameIndex(names, EventNamingSettings().action_synonyms)
+    typed = []
+    for _ in range(200):
+        words = rng.choice(names).split("_")[:3]
+        i = rng.randrange(len(words))
+        w = words[i]
+        if len(w) > 3:  # a typo: two letters swapped
+            j = rng.randrange(len(w) - 1)
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+        typed.append("_".join(reversed(words)) if rng.random() < 0.3 else "_".join(words))
+
+    def scan(name: str) -> list[str]:
+        squashed = "".join(split_words(name))
+        return [n for n in names if osa_distance(squashed, n.replace("_", "")) <= 2]
+
+    timings: dict[str, list[float]] = {"loam name index": [], "scan every name (OSA)": []}
+    found = dict.fromkeys(timings, 0)
+    for name in typed:
+        for engine, call in (
+            ("loam name index", lambda n=name: index.near_duplicates(n)),
+            ("scan every name (OSA)", lambda n=name: scan(n)),
+        ):
+            t0 = time.perf_counter()
+            hit = call()
+            timings[engine].append((time.perf_counter() - t0) * 1000)
+            found[engine] += bool(hit)
+    print(
+        f"\nnear-duplicate name check: {len(names):,} names, {len(typed)} typed names "
+        "(typos, reordered words)"
+    )
+    print(f"{'engine':<24}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'found':>10}")
+    for engine, samples in timings.items():
+        p50, p95, worst = percentiles(samples)
+        print(f"{engine:<24}{p50:>9.2f}{p95:>9.2f}{worst:>9.2f}{found[engine]:>10}")
 
 
 if __name__ == "__main__":

@@ -77,9 +77,14 @@ class NameIndex:
     ) -> None:
         self.synonyms = {k.lower(): v.lower() for k, v in (synonyms or {}).items()}
         self.words: dict[str, list[str]] = {}
+        self.squashed: dict[str, str] = {}
         self.by_word: dict[str, set[str]] = defaultdict(set)
         self.by_squashed: dict[str, set[str]] = defaultdict(set)
-        self.by_length: dict[int, set[str]] = defaultdict(set)
+        self.by_deletion: dict[str, set[str]] = defaultdict(set)  # one letter left out
+        self.word_deletions: dict[str, set[str]] = defaultdict(set)  # word minus <= 2 letters
+        self.synonym_of: dict[str, set[str]] = defaultdict(set)
+        for alias, meant in self.synonyms.items():
+            self.synonym_of[meant].add(alias)
         for name in names:
             self.add(name)
 
@@ -87,10 +92,15 @@ class NameIndex:
         words = split_words(name)
         self.words[name] = words
         for w in set(words):
+            if w not in self.by_word:
+                for key in _deletions_upto(w, 2):
+                    self.word_deletions[key].add(w)
             self.by_word[w].add(name)
         squashed = "".join(words)
+        self.squashed[name] = squashed
         self.by_squashed[squashed].add(name)
-        self.by_length[len(squashed)].add(name)
+        for key in {squashed, *_deletions(squashed)}:
+            self.by_deletion[key].add(name)
 
     def near_duplicates(self, name: str, *, exclude: str | None = None) -> list[NearDuplicate]:
         """Registered events ``name`` collides with, closest first."""
@@ -111,22 +121,39 @@ class NameIndex:
         ]
 
     def _candidates(self, words: list[str]) -> set[str]:
+        """Names worth comparing: the same letters, or every word found again in them."""
         squashed = "".join(words)
         out = set(self.by_squashed.get(squashed, ()))
-        # A close spelling shares at least one word when it has two or more.
-        shared: Counter[str] = Counter()
-        for w in set(words):
-            for other in self.by_word.get(w, ()):
-                shared[other] += 1
-        need = max(1, len(words) - 2)
-        out.update(o for o, c in shared.items() if c >= need)
-        if len(words) <= 2:  # nothing to share: compare with names of about the same length
-            for n in range(len(squashed) - 2, len(squashed) + 3):
-                out.update(self.by_length.get(n, ()))
-        mapped = [self.synonyms.get(w, w) for w in words]
-        if mapped != words:
-            for w in set(mapped):
-                out.update(self.by_word.get(w, ()))
+        if len(squashed) >= 8:  # word boundaries may differ: one edit apart, all words joined
+            for key in {squashed, *_deletions(squashed)}:
+                out.update(self.by_deletion.get(key, ()))
+        hits: Counter[str] = Counter()
+        distinct = set(words)
+        for w in distinct:
+            matched: set[str] = set()
+            for variant in self._variants(w):
+                matched |= self.by_word.get(variant, set())
+            hits.update(matched)
+        n = len(words)
+        out.update(o for o, c in hits.items() if c == len(distinct) and len(self.words[o]) == n)
+        return out
+
+    def _variants(self, word: str) -> set[str]:
+        """Registered words ``word`` may stand for: itself, synonyms, plurals, close spellings."""
+        out = {word}
+        if word in self.synonyms:
+            out.add(self.synonyms[word])
+        out.update(self.synonym_of.get(word, ()))
+        plurals = [word + "s", word + "es", word[:-1], word[:-2]]
+        if word.endswith("y"):
+            plurals.append(word[:-1] + "ies")
+        if word.endswith("ies"):
+            plurals.append(word[:-3] + "y")
+        out.update(p for p in plurals if p in self.by_word and _is_plural_pair(word, p))
+        for key in _deletions_upto(word, 2):
+            for known in self.word_deletions.get(key, ()):
+                if _word_distance(word, known) is not None:
+                    out.add(known)
         return out
 
     def _compare(
@@ -152,6 +179,21 @@ class NameIndex:
         if abs(len(a) - len(b)) <= 1 and len(a) >= 8 and osa_distance(a, b) <= 1:
             return "close_spelling"
         return None
+
+
+def _deletions(text: str) -> list[str]:
+    """``text`` with one letter left out, each way: two strings one edit apart share one."""
+    return [text[:i] + text[i + 1 :] for i in range(len(text))]
+
+
+def _deletions_upto(word: str, depth: int) -> set[str]:
+    """``word`` with up to ``depth`` letters left out (symmetric-delete spelling lookup)."""
+    keys = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {f[:i] + f[i + 1 :] for f in frontier for i in range(len(f))}
+        keys |= frontier
+    return keys
 
 
 def _close_words(a: list[str], b: list[str]) -> bool:
