@@ -211,3 +211,36 @@ def test_grammar_settings_must_agree_with_themselves(tmp_path: object) -> None:
     (folder / "loam.toml").write_text('[events.naming]\ncasing = "camel"\n')
     with pytest.raises(ConfigError, match='joins words without a separator: set separator = ""'):
         Settings.load(folder, environ={})
+
+
+@pytest.mark.parametrize(
+    ("existing", "name", "kind"),
+    [
+        ("view_category_home", "view_categories_home", "close_spelling"),
+        ("view_categories_home", "view_category_home", "close_spelling"),
+        ("tap_item_home", "click_item_home", "synonym"),
+        ("view_notification_home", "view_notificaton_home", "close_spelling"),
+        ("view_notification_home", "view_notifcation_hoem", "close_spelling"),
+        ("search_keyword_search", "keyword_search_search", "reordered"),
+        ("click_item_detail_home", "click_itemdetail_home", "case_or_separator"),
+        ("click_item_detail_home", "click_itemdetial_home", "close_spelling"),
+    ],
+)
+def test_more_near_duplicates(existing: str, name: str, kind: str) -> None:
+    found = NameIndex([existing, "pay_order_checkout"], OPEN.action_synonyms).near_duplicates(name)
+    assert [(d.existing, d.kind) for d in found] == [(existing, kind)]
+
+
+def test_near_duplicates_among_many_names() -> None:
+    names = [
+        f"{a}_{o}_{s}"
+        for a in ("view", "click", "impression", "search")
+        for o in ("item", "banner", "keyword", "seller", "coupon")
+        for s in ("home", "search", "chat", "detail")
+    ]
+    index = NameIndex(names)
+    assert [d.existing for d in index.near_duplicates("clikc_coupon_detail")] == [
+        "click_coupon_detail"
+    ]
+    assert [d.existing for d in index.near_duplicates("banner_view_chat")] == ["view_banner_chat"]
+    assert index.near_duplicates("share_item_home") == []
