@@ -285,6 +285,9 @@ class KafkaProducer:
                     "allow.auto.create.topics": False,
                     # Java clients' partitioner, so keys map to the same partitions as theirs.
                     "partitioner": "murmur2_random",
+                    # Keyless messages go to a random partition each, as on the SQLite bus, rather
+                    # than sticking to one partition per linger window.
+                    "sticky.partitioning.linger.ms": 0,
                     "error_cb": self._on_error,
                 }
             )
