@@ -36,10 +36,14 @@ def log_line(log: IO[str], text: str) -> None:
 def consume(bus: Bus, args: argparse.Namespace, log: IO[str]) -> None:
     consumer = bus.consumer(args.group, [args.topic])
     seen = 0
+    last_message = None
     while args.expect is None or seen < args.expect:
         batch = consumer.poll(max_messages=args.batch, timeout=0.5)
         if not batch:
+            if last_message is not None and time.monotonic() - last_message > args.idle_exit:
+                break  # the expected messages are not coming: let the parent say which are missing
             continue
+        last_message = time.monotonic()
         for m in batch:
             log_line(log, f"seen {m.partition} {m.offset} {m.value.decode()}")
         seen += len(batch)
@@ -71,6 +75,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--pause", type=float, default=0.0)
     parser.add_argument("--expect", type=int, default=None, help="exit after seeing this many")
+    parser.add_argument(
+        "--idle-exit", type=float, default=5.0, help="or after this long without news"
+    )
     args = parser.parse_args(argv)
     bus = open_bus(args.engine, args.target)
     with open(args.log, "a") as log:
