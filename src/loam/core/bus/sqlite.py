@@ -317,10 +317,14 @@ class SqliteProducer:
             self._pending = {}
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Flush what is still queued, then release the file."""
+        try:
+            self.flush()
+        finally:
+            with self._lock:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
 
 
 __all__ = ["Message", "SqliteBus", "SqliteConsumer", "SqliteProducer"]
