@@ -267,25 +267,55 @@ class TestSqliteBus(BusContract):
         with pytest.raises(BackendUnavailable, match="does not exist"):
             SqliteBus(str(tmp_path / "nowhere" / "bus.sqlite"))
 
-    def test_a_silent_member_loses_its_partitions_to_a_live_one(
-        self, bus: Bus, topic: str, group: str, closing: list[Any]
+    def test_a_member_that_stops_polling_loses_its_partitions_to_a_live_one(
+        self, tmp_path: Any, closing: list[Any]
     ) -> None:
-        # In-process stand-in for a dead process: a member whose heartbeat thread stopped and
-        # which never polls again. test_bus_crash.py does it for real with SIGKILL.
-        silent = self.consumer(bus, closing, group, topic)
-        silent._stop.set()  # type: ignore[attr-defined]
-        silent._beat.join()  # type: ignore[attr-defined]
+        # In-process stand-in for a dead member: it polls once, then never again, so it stops
+        # heartbeating after max_poll_interval. test_bus_crash.py does it for real with SIGKILL.
+        bus = SqliteBus(
+            str(tmp_path / "b.sqlite"), session_timeout_ms=1000, max_poll_interval_ms=300
+        )
+        closing.append(bus)
+        bus.create_topic("t", partitions=4)
+        silent = self.consumer(bus, closing, "g", "t")
         producer = self.producer(bus, closing)
-        producer.send_batch(topic, [(f"k{i}".encode(), b"x") for i in range(40)])
+        producer.send_batch("t", [(f"k{i}".encode(), b"x") for i in range(40)])
         producer.flush()
         assert len(silent.poll(max_messages=500, timeout=1)) == 40  # polled, never committed
 
-        live = self.consumer(bus, closing, group, topic)
+        live = self.consumer(bus, closing, "g", "t")
+        assert live.poll(timeout=0.2) == []  # the silent member still owns everything
         started = time.monotonic()
         (again,) = collect([live], 40, timeout=10, commit=True)
         assert len(again) == 40
-        assert time.monotonic() - started >= 1.0  # it waited for the session timeout (2 s)
+        assert time.monotonic() - started >= 0.5  # it waited for the silence to exceed the session
         assert len(live.assignment()) == 4
+
+    def test_a_write_waits_for_another_process_lock_then_gives_up_clearly(
+        self, tmp_path: Any, closing: list[Any]
+    ) -> None:
+        import sqlite3
+        import threading
+
+        from loam.core.errors import BackendUnavailable
+
+        path = str(tmp_path / "b.sqlite")
+        bus = SqliteBus(path, lock_timeout_s=0.5)
+        closing.append(bus)
+        bus.create_topic("t", partitions=1)
+        producer = self.producer(bus, closing)
+        # Another writer holding the lock (what a second process does while it writes).
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        producer.send("t", b"first")
+        with pytest.raises(BackendUnavailable, match="flush"):
+            producer.flush(timeout=0.5)
+
+        threading.Timer(0.3, lambda: other.execute("ROLLBACK")).start()
+        producer.flush(timeout=5)  # the same messages go through once the lock is released
+        other.close()
+        consumer = self.consumer(bus, closing, "g", "t")
+        assert [m.value for m in collect([consumer], 1, timeout=5, commit=True)[0]] == [b"first"]
 
     def test_trim_deletes_only_what_every_group_has_committed(
         self, bus: Bus, topic: str, closing: list[Any]

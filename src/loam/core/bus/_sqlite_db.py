@@ -108,7 +108,10 @@ def run_write(
     deadline = time.monotonic() + timeout_s
     pause = 0.002
     while True:
+        left_ms = int((deadline - time.monotonic()) * 1000)
         try:
+            # SQLite's own busy handler waits for the lock, but never past our deadline.
+            conn.execute(f"PRAGMA busy_timeout={max(1, left_ms)}")
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc) or time.monotonic() >= deadline:

@@ -65,6 +65,7 @@ class SqliteConsumer:
         session_timeout_ms: int,
         heartbeat_interval_ms: int,
         lock_timeout_s: float,
+        max_poll_interval_ms: int = 300_000,
     ) -> None:
         self._path = path
         self._group = group
@@ -81,6 +82,8 @@ class SqliteConsumer:
         self._delivered: dict[int, int] = {}  # partition id -> offset after the last polled message
         self._generation = -1
         self._last_sync = 0.0
+        self._last_poll = time.monotonic()
+        self._max_poll_gap_s = max_poll_interval_ms / 1000
         self._rotation = 0
         self._lost = threading.Event()  # set by the heartbeat thread when the group dropped us
         self._write(self._join, "join group")
@@ -107,6 +110,7 @@ class SqliteConsumer:
         if max_messages < 1:
             raise InvalidInput(f"max_messages must be at least 1, got {max_messages}")
         deadline = time.monotonic() + max(0.0, timeout)
+        self._last_poll = time.monotonic()
         with self._lock:
             conn = self._check_open()
             seen_version = -1
@@ -267,6 +271,10 @@ class SqliteConsumer:
         conn = connect(self._path)
         try:
             while not self._stop.wait(self._heartbeat_s):
+                if time.monotonic() - self._last_poll > self._max_poll_gap_s:
+                    # Like Kafka's max.poll.interval.ms: a member that stopped polling (stuck, or
+                    # forgotten without close()) stops beating, so the group moves its partitions.
+                    continue
                 try:
                     alive = run_write(
                         conn,
