@@ -356,3 +356,20 @@ class TestKafkaBus(BusContract):
         assert not health.ok
         assert "127.0.0.1:9" in health.detail and "\n" not in health.detail
         assert "BOOTSTRAP_SERVERS" in health.fix
+
+    def test_flush_raises_when_the_broker_dies(self, tmp_path: Any) -> None:
+        from loam.core.errors import BackendUnavailable
+        from tests.fixtures.kafka import running_tansu
+
+        with running_tansu(tmp_path) as own_broker:  # a broker of our own, to stop mid-test
+            bus = KafkaBus(own_broker, extra={"message.timeout.ms": "3000"})
+            bus.create_topic("doomed", partitions=1)
+            producer = bus.producer()
+            producer.send("doomed", b"before")
+            producer.flush(timeout=10)
+        # The broker is gone now: the next flush must not pretend the messages are durable.
+        producer.send("doomed", b"after")
+        started = time.monotonic()
+        with pytest.raises(BackendUnavailable, match=r"not (acknowledged|written)"):
+            producer.flush(timeout=8)
+        assert time.monotonic() - started < 9

@@ -115,9 +115,11 @@ class SqliteConsumer:
             conn = self._check_open()
             seen_version = -1
             while True:
-                self._maybe_sync()
+                if self._maybe_sync():
+                    seen_version = -1  # new partitions may hold messages already
+                # data_version moves when another connection commits: only then query again.
                 version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-                if version != seen_version:  # only query again once some process committed
+                if version != seen_version:
                     seen_version = version
                     batch = self._read(conn, max_messages)
                     if batch:
@@ -290,7 +292,7 @@ class SqliteConsumer:
         finally:
             conn.close()
 
-    def _maybe_sync(self) -> None:
+    def _maybe_sync(self) -> bool:
         conn = self._check_open()
         row = conn.execute(
             "SELECT generation FROM group_generations WHERE grp = ?", (self._group,)
@@ -299,6 +301,8 @@ class SqliteConsumer:
         since = time.monotonic() - self._last_sync
         if generation != self._generation or self._lost.is_set() or since > self._heartbeat_s:
             self._sync()
+            return True
+        return False
 
     def _sync(self) -> None:
         """Heartbeat, expire the silent, then release and claim partitions to match the wanted share."""
