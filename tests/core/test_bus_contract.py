@@ -349,14 +349,6 @@ class TestKafkaBus(BusContract):
     def open_bus(self, kafka_bootstrap: str) -> OpenBus:
         return lambda: KafkaBus(kafka_bootstrap, session_timeout_ms=6000)
 
-    def test_a_wrong_address_gives_one_actionable_line_quickly(self) -> None:
-        started = time.monotonic()
-        health = KafkaBus("127.0.0.1:9").health()
-        assert time.monotonic() - started < 6
-        assert not health.ok
-        assert "127.0.0.1:9" in health.detail and "\n" not in health.detail
-        assert "BOOTSTRAP_SERVERS" in health.fix
-
     def test_flush_raises_when_the_broker_dies(self, tmp_path: Any) -> None:
         from loam.core.errors import BackendUnavailable
         from tests.fixtures.kafka import running_tansu
@@ -373,3 +365,22 @@ class TestKafkaBus(BusContract):
         with pytest.raises(BackendUnavailable, match=r"not (acknowledged|written)"):
             producer.flush(timeout=8)
         assert time.monotonic() - started < 9
+
+
+# Kafka checks that need no broker (unit tests).
+
+
+def test_kafka_health_with_a_wrong_address_is_one_actionable_line_quickly() -> None:
+    started = time.monotonic()
+    health = KafkaBus("127.0.0.1:9").health()
+    assert time.monotonic() - started < 6
+    assert not health.ok
+    assert "127.0.0.1:9" in health.detail and "\n" not in health.detail
+    assert "BOOTSTRAP_SERVERS" in health.fix
+
+
+def test_kafka_settings_the_client_rejects_are_a_config_error() -> None:
+    from loam.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"no\.such\.setting"):
+        KafkaBus("127.0.0.1:9", extra={"no.such.setting": "1"}).producer()
