@@ -1,0 +1,176 @@
+"""Public entry: ``extract(sql, ...)`` -> the lineage of every statement in a SQL text.
+
+Never raises for bad SQL: a statement that cannot be parsed or analysed comes
+back with ``error`` set. A query that runs past ``timeout`` seconds is stopped
+(on the main thread, where a timer signal can interrupt it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, TokenError
+
+from loam.lineage.errors import LineageInputError
+from loam.lineage.model import QueryLineage, StatementLineage, StatementType
+from loam.lineage.names import Defaults, SchemaCatalog, SchemaInput
+from loam.lineage.statements import Context, analyse
+
+DEFAULT_TIMEOUT = 10.0
+
+# sqlglot logs a warning for every statement it keeps as a raw Command; in a query log
+# (procedures, SET, DECLARE, ...) that is normal, and the result says what was skipped.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+# sqlfluff / vendor spellings of dialects that sqlglot names differently
+_DIALECT_ALIASES = {
+    "ansi": "",
+    "sparksql": "spark",
+    "sqlserver": "tsql",
+    "mssql": "tsql",
+    "postgresql": "postgres",
+    "googlesql": "bigquery",
+    "db2": "",
+    "impala": "hive",
+    "greenplum": "postgres",
+    "vertica": "postgres",
+    "mariadb": "mysql",
+}
+
+_BODY_RE = re.compile(r"\bBEGIN\b(?P<body>.*)\bEND\b", re.IGNORECASE | re.DOTALL)
+
+
+class QueryTimeout(Exception):
+    """Raised inside a query that ran past its time limit."""
+
+
+def resolve_dialect(dialect: str | Dialect | None) -> Dialect:
+    if isinstance(dialect, Dialect):
+        return dialect
+    name = (dialect or "").lower()
+    name = _DIALECT_ALIASES.get(name, name)
+    try:
+        return Dialect.get_or_raise(name or None)
+    except ValueError as error:
+        raise LineageInputError(f"unknown SQL dialect {dialect!r}: {error}") from error
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    usable = (
+        seconds is not None
+        and seconds > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise QueryTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def extract(
+    sql: str,
+    dialect: str | Dialect | None = None,
+    default_db: str | None = None,
+    default_schema: str | None = None,
+    schema: SchemaInput | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+) -> QueryLineage:
+    """Column lineage of every statement in ``sql``.
+
+    >>> result = extract("INSERT INTO dst SELECT a, b + 1 AS c FROM src", dialect="duckdb")
+    >>> [(str(e.downstream), [str(u) for u in e.upstreams], e.subkind.value) for e in result.edges]
+    [('dst.a', ['src.a'], 'identity'), ('dst.c', ['src.b'], 'transformation')]
+    """
+    resolved = resolve_dialect(dialect)
+    defaults = Defaults(
+        db=_normal(default_db, resolved), schema=_normal(default_schema, resolved)
+    )
+    catalog = SchemaCatalog(schema, resolved, defaults)
+    context = Context(resolved, defaults, catalog)
+    try:
+        with time_limit(timeout):
+            statements = _extract_script(sql, context)
+    except QueryTimeout:
+        return QueryLineage(sql=sql, error=f"timed out after {timeout:g}s")
+    except RecursionError:
+        return QueryLineage(sql=sql, error="query is nested too deeply to analyse")
+    return QueryLineage(sql=sql, statements=tuple(statements))
+
+
+def _normal(name: str | None, dialect: Dialect) -> str | None:
+    if not name:
+        return None
+    return dialect.normalize_identifier(exp.to_identifier(name)).name
+
+
+def _extract_script(sql: str, context: Context) -> list[StatementLineage]:
+    try:
+        parsed = sqlglot.parse(sql, dialect=context.dialect)
+    except (ParseError, TokenError) as error:
+        pieces = [p for p in re.split(r";\s*(?:\n|$)", sql) if p.strip()]
+        if len(pieces) <= 1:
+            return [_failed(sql, error)]
+        results: list[StatementLineage] = []
+        for piece in pieces:
+            results.extend(_extract_script(piece, context))
+        return results
+    results = []
+    for statement in parsed:
+        if statement is None:
+            continue
+        text = _text_of(statement, context.dialect)
+        if isinstance(statement, exp.Command):
+            body = _procedure_body(statement, sql)
+            if body is not None:
+                results.extend(s for s in _extract_script(body, context) if s.ok)
+                continue
+        try:
+            results.append(analyse(statement, text, context))
+        except (QueryTimeout, RecursionError):
+            raise
+        except Exception as error:  # noqa: BLE001 - one bad statement must not stop a batch
+            results.append(_failed(text, error))
+    return results
+
+
+def _procedure_body(command: exp.Command, sql: str) -> str | None:
+    """The statements inside a CREATE PROCEDURE / anonymous block, when sqlglot keeps it whole."""
+    text = command.sql()
+    if "BEGIN" not in text.upper():
+        return None
+    match = _BODY_RE.search(text)
+    return match.group("body") if match else None
+
+
+def _text_of(statement: exp.Expr, dialect: Dialect) -> str:
+    try:
+        return statement.sql(dialect=dialect)
+    except Exception:  # noqa: BLE001 - text is informative only
+        return ""
+
+
+def _failed(sql: str, error: Exception) -> StatementLineage:
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return StatementLineage(
+        sql=sql, statement_type=StatementType.UNKNOWN, error=f"{type(error).__name__}: {message}"
+    )

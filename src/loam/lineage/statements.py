@@ -1,0 +1,292 @@
+"""From one parsed statement to its StatementLineage.
+
+Each statement kind is reduced to one shape, "a query whose outputs land in
+these columns of this table": INSERT and CREATE as written, UPDATE and MERGE by
+building the SELECT their SET / INSERT clauses imply. The walk then runs once
+over that query's scopes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.optimizer.scope import build_scope
+
+from loam.lineage.model import ColumnEdge, ColumnRef, EdgeSubkind, StatementLineage, StatementType
+from loam.lineage.names import Defaults, SchemaCatalog, canonical_parts, normalized
+from loam.lineage.prepare import EXPRESSION_NAME, mark_expression_names, prepare
+from loam.lineage.walk import Lineage, Walker, scope_outputs
+
+MAX_EXPRESSION_TEXT = 500
+_INFLUENCES = (EdgeSubkind.JOIN, EdgeSubkind.FILTER, EdgeSubkind.GROUP_BY)
+
+
+@dataclass(slots=True)
+class Job:
+    """One query and where its outputs go."""
+
+    query: exp.Expr
+    target: exp.Table | None = None
+    columns: list[str] | None = None
+    """Target columns in output order, when the statement names them."""
+    skip_columns: set[str] = field(default_factory=set)
+    """Target columns filled by the statement itself (static partitions)."""
+
+
+@dataclass(slots=True)
+class Context:
+    dialect: Dialect
+    defaults: Defaults
+    catalog: SchemaCatalog
+
+
+def target_name(table: exp.Table, context: Context) -> str:
+    parts = [p.name for p in table.parts]
+    return ".".join(canonical_parts(parts, context.defaults))
+
+
+def _target_and_columns(node: exp.Expr) -> tuple[exp.Table | None, list[str] | None]:
+    if isinstance(node, exp.Schema):
+        columns = [c.name for c in node.expressions if isinstance(c, (exp.Identifier, exp.ColumnDef, exp.Column))]
+        table = node.this if isinstance(node.this, exp.Table) else None
+        return table, columns or None
+    return (node if isinstance(node, exp.Table) else None), None
+
+
+def _move_with(statement: exp.Expr, query: exp.Expr) -> None:
+    with_ = statement.args.get("with_")
+    if with_ is not None and isinstance(query, exp.Query) and not query.args.get("with_"):
+        statement.set("with_", None)
+        query.set("with_", with_)
+
+
+def _unwrap(query: exp.Expr | None) -> exp.Expr | None:
+    while isinstance(query, exp.Subquery) and not query.alias:
+        query = query.this
+    return query
+
+
+def plan(statement: exp.Expr) -> tuple[StatementType, list[Job], list[exp.Table]]:
+    """The statement's type, its query jobs, and tables it writes without a query."""
+    if isinstance(statement, exp.Query):
+        into = statement.args.get("into")
+        if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):
+            target = into.this
+            statement.set("into", None)
+            return StatementType.CREATE_TABLE_AS, [Job(statement, target)], []
+        return StatementType.SELECT, [Job(statement)], []
+    if isinstance(statement, exp.Insert):
+        target, columns = _target_and_columns(statement.this)
+        query = _unwrap(statement.expression)
+        skip: set[str] = set()
+        if target is not None and isinstance(target.args.get("partition"), exp.Partition):
+            for part in target.args["partition"].expressions:
+                if isinstance(part, exp.EQ) and isinstance(part.this, exp.Column):
+                    skip.add(part.this.name)
+        if isinstance(query, exp.Query):
+            _move_with(statement, query)
+            return StatementType.INSERT, [Job(query, target, columns, skip)], []
+        return StatementType.INSERT, [], [target] if target is not None else []
+    if isinstance(statement, exp.Create):
+        target, columns = _target_and_columns(statement.this)
+        kind = (statement.args.get("kind") or "").upper()
+        query = _unwrap(statement.expression)
+        if isinstance(query, exp.Query):
+            _move_with(statement, query)
+            stype = StatementType.CREATE_VIEW if kind == "VIEW" else StatementType.CREATE_TABLE_AS
+            return stype, [Job(query, target, columns)], []
+        stype = StatementType.CREATE_VIEW if kind == "VIEW" else StatementType.CREATE_TABLE
+        if kind in ("TABLE", "VIEW") and target is not None:
+            return stype, [], [target]
+        return StatementType.OTHER, [], []
+    if isinstance(statement, exp.Update):
+        return StatementType.UPDATE, _update_jobs(statement), []
+    if isinstance(statement, exp.Merge):
+        return StatementType.MERGE, _merge_jobs(statement), []
+    if isinstance(statement, exp.Delete):
+        target = statement.this if isinstance(statement.this, exp.Table) else None
+        return StatementType.DELETE, [], [target] if target is not None else []
+    if isinstance(statement, (exp.Drop, exp.Alter)):
+        kind = (statement.args.get("kind") or "").upper()
+        target = statement.this if isinstance(statement.this, exp.Table) else None
+        stype = StatementType.DROP if isinstance(statement, exp.Drop) else StatementType.ALTER
+        writes = [target] if target is not None and kind in ("TABLE", "VIEW", "") else []
+        return stype, [], writes
+    return StatementType.OTHER, [], []
+
+
+def _assignments(node: exp.Expr) -> list[tuple[str, exp.Expr]]:
+    pairs = []
+    for eq in node.expressions:
+        if isinstance(eq, exp.EQ) and isinstance(eq.this, exp.Column):
+            pairs.append((eq.this.name, eq.expression))
+    return pairs
+
+
+def _synthetic_select(
+    pairs: list[tuple[str, exp.Expr]], sources: list[exp.Expr], on: exp.Expr | None, where: exp.Expr | None
+) -> tuple[exp.Select, list[str]]:
+    select = exp.Select(
+        expressions=[exp.alias_(value.copy(), f"_loam_{i}") for i, (_, value) in enumerate(pairs)]
+    )
+    select.set("from_", exp.From(this=sources[0].copy()))
+    joins = []
+    for source in sources[1:]:
+        joins.append(exp.Join(this=source.copy(), on=on.copy() if on is not None else None))
+    if joins:
+        select.set("joins", joins)
+    if where is not None:
+        select.set("where", exp.Where(this=where.copy()))
+    return select, [name for name, _ in pairs]
+
+
+def _update_jobs(update: exp.Update) -> list[Job]:
+    target = update.this
+    if not isinstance(target, exp.Table):
+        return []
+    sources: list[exp.Expr] = [target]
+    joins: list[exp.Expr] = list(update.args.get("joins") or [])
+    from_ = update.args.get("from_")
+    if isinstance(from_, exp.From):
+        first = from_.this.copy()
+        joins.extend(first.args.get("joins") or [])
+        first.set("joins", None)
+        sources.append(first)
+    where = update.args.get("where")
+    select, names = _synthetic_select(
+        _assignments(update), sources, None, where.this if where else None
+    )
+    if joins:
+        select.set("joins", [*select.args.get("joins", []), *(j.copy() for j in joins)])
+    return [Job(select, target, names)]
+
+
+def _merge_jobs(merge: exp.Merge) -> list[Job]:
+    target = merge.this
+    using = merge.args.get("using")
+    if not isinstance(target, exp.Table) or using is None:
+        return []
+    on = merge.args.get("on")
+    update_pairs: list[tuple[str, exp.Expr]] = []
+    insert_pairs: list[tuple[str, exp.Expr]] = []
+    whens = merge.args.get("whens")
+    for when in whens.expressions if whens else []:
+        then = when.args.get("then")
+        if isinstance(then, exp.Update):
+            update_pairs.extend(_assignments(then))
+        elif isinstance(then, exp.Insert) and isinstance(then.this, exp.Tuple):
+            values = then.expression
+            if isinstance(values, exp.Tuple):
+                names = [c.name for c in then.this.expressions]
+                insert_pairs.extend(zip(names, values.expressions, strict=False))
+    jobs = []
+    if update_pairs:
+        select, names = _synthetic_select(update_pairs, [using, target], on, None)
+        jobs.append(Job(select, target, names))
+    if insert_pairs:
+        select, names = _synthetic_select(insert_pairs, [using], None, None)
+        jobs.append(Job(select, target, names))
+    return jobs
+
+
+def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage:
+    stype, jobs, writes = plan(statement)
+    out_tables = [target_name(t, context) for t in writes]
+    in_tables: list[str] = []
+    edges: list[ColumnEdge] = []
+    outputs: list[str] = []
+    for job in jobs:
+        target = target_name(job.target, context) if job.target is not None else None
+        if target and target not in out_tables:
+            out_tables.append(target)
+        job_edges, job_inputs, job_outputs = _analyse_job(job, target, context)
+        edges.extend(job_edges)
+        outputs.extend(job_outputs)
+        # a MERGE target is only matched against, not read for values
+        skip = target if stype is StatementType.MERGE else None
+        in_tables.extend(t for t in job_inputs if t not in in_tables and t != skip)
+        if target and job_outputs and "*" not in job_outputs and stype is not StatementType.SELECT:
+            if context.catalog.resolve(target) is None:
+                context.catalog.set_columns(target, job_outputs)
+    confidence = min((e.confidence for e in edges), default=1.0)
+    return StatementLineage(
+        sql=sql,
+        statement_type=stype,
+        in_tables=tuple(in_tables),
+        out_tables=tuple(out_tables),
+        edges=tuple(edges),
+        output_columns=tuple(dict.fromkeys(outputs)),
+        confidence=confidence,
+    )
+
+
+def _output_names(job: Job, target: str | None, names: list[str], context: Context) -> list[str]:
+    if job.columns and len(job.columns) == len(names):
+        return [normalized(c, context.dialect) for c in job.columns]
+    if target and "*" not in names:
+        known = context.catalog.columns(target)
+        if known:
+            known = [c for c in known if c not in job.skip_columns]
+            if len(known) == len(names):
+                return known
+    return names
+
+
+def _analyse_job(
+    job: Job, target: str | None, context: Context
+) -> tuple[list[ColumnEdge], list[str], list[str]]:
+    dialect = context.dialect
+    mark_expression_names(job.query, dialect)
+    prepared = prepare(job.query, dialect, context.defaults, context.catalog)
+    query = prepared.expression
+    inputs = list(dict.fromkeys(t.name for t in prepared.tables if t.meta.get("written")))
+    root = build_scope(query)
+    if root is None:
+        return [], inputs, []
+    known = {
+        t.name: set(cols)
+        for t in prepared.tables
+        if (cols := context.catalog.columns(t.name)) is not None
+    }
+    walker = Walker(known)
+    outputs = scope_outputs(root)
+    names = []
+    for output in outputs:
+        inner = output.expression.this if isinstance(output.expression, exp.Alias) else output.expression
+        names.append(inner.meta.get(EXPRESSION_NAME) or output.name)
+    downstream_names = _output_names(job, target, names, context)
+    influences = walker.influences(root)
+    edges: list[ColumnEdge] = []
+    for index, (output, name) in enumerate(zip(outputs, downstream_names, strict=True)):
+        lineage = walker.output_lineage(root, output.name, index)
+        downstream = ColumnRef(target, name)
+        text = output.expression.sql(dialect=dialect)[:MAX_EXPRESSION_TEXT]
+        edges.extend(_edges(downstream, lineage, text))
+        for subkind in _INFLUENCES:
+            found = influences.get(subkind)
+            if found:
+                edges.extend(_edges(downstream, found, text, only=subkind))
+    return edges, inputs, downstream_names
+
+
+def _edges(
+    downstream: ColumnRef, lineage: Lineage, text: str, only: EdgeSubkind | None = None
+) -> list[ColumnEdge]:
+    grouped: dict[EdgeSubkind, list[tuple[ColumnRef, float]]] = {}
+    for ref, (role, conf) in lineage.items():
+        grouped.setdefault(only or role, []).append((ref, conf))
+    edges = []
+    for subkind, refs in grouped.items():
+        refs.sort(key=lambda rc: (rc[0].table or "", rc[0].column))
+        edges.append(
+            ColumnEdge(
+                downstream=downstream,
+                upstreams=tuple(r for r, _ in refs),
+                subkind=subkind,
+                expression=text,
+                confidence=min(c for _, c in refs),
+            )
+        )
+    return edges
