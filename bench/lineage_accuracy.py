@@ -108,6 +108,17 @@ def _urn_name(urn: str, instance: str | None) -> str:
     return name
 
 
+_PLAIN_NAME = re.compile(r"[\w.$#@-]+")
+
+
+def _datahub_column_name(edge: ColumnEdge) -> str:
+    """DataHub names an unaliased projected expression by its qualified SQL text."""
+    name = edge.downstream.column
+    if not _PLAIN_NAME.fullmatch(name):
+        name = edge.expression
+    return re.sub(r"[\"`]", "", name).lower()
+
+
 def datahub_edges(result: QueryLineage) -> set[Pair]:
     pairs: set[Pair] = set()
     for statement in result.statements:
@@ -121,7 +132,7 @@ def datahub_edges(result: QueryLineage) -> set[Pair]:
                 pairs.add(
                     (
                         (up.table.lower(), up.column.lower()),
-                        (down.table.lower() if down.table else None, down.column.lower()),
+                        (down.table.lower() if down.table else None, _datahub_column_name(edge)),
                     )
                 )
     return pairs
@@ -141,15 +152,22 @@ def score_datahub(rows: list[dict[str, Any]]) -> tuple[Score, Score]:
             default_schema=row.get("default_schema"),
             schema=schema or None,
         )
+        def strip(name: str, instance: str | None = instance) -> str:
+            if instance and name.lower().startswith(instance.lower() + "."):
+                return name[len(instance) + 1 :]
+            return name
+
         expected = {
             (
-                (src["table"].lower(), src["column"].lower()),
-                (dst["table"].lower() if dst["table"] else None, dst["column"].lower()),
+                (strip(src["table"]).lower(), src["column"].lower()),
+                (
+                    strip(dst["table"]).lower() if dst["table"] else None,
+                    re.sub(r"[\"`]", "", dst["column"]).lower(),
+                ),
             )
             for src, dst in row["derived_edges"]
         }
         edges.add(row["id"], datahub_edges(result), expected)
-        strip = (lambda t: t[len(instance) + 1 :] if instance and t.lower().startswith(instance.lower() + ".") else t)
         want = {("in", strip(t).lower()) for t in row["derived_in_tables"]} | {
             ("out", strip(t).lower()) for t in row["derived_out_tables"]
         }

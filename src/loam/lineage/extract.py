@@ -45,7 +45,7 @@ _DIALECT_ALIASES = {
     "mariadb": "mysql",
 }
 
-_BODY_RE = re.compile(r"\bBEGIN\b(?P<body>.*)\bEND\b", re.IGNORECASE | re.DOTALL)
+_BODY_RE = re.compile(r"\bBEGIN\b(?P<body>.*?)(?:\bEND\b\s*;?\s*/?\s*)?$", re.IGNORECASE | re.DOTALL)
 
 
 class QueryTimeout(Exception):
@@ -135,15 +135,13 @@ def _extract_script(sql: str, context: Context) -> list[StatementLineage]:
             results.extend(_extract_script(piece, context))
         return results
     results = []
-    for statement in parsed:
-        if statement is None:
-            continue
+    for statement in _flatten(parsed):
         text = _text_of(statement, context.dialect)
-        if isinstance(statement, exp.Command):
-            body = _procedure_body(statement, sql)
-            if body is not None:
-                results.extend(s for s in _extract_script(body, context) if s.ok)
-                continue
+        body = _procedure_body(statement)
+        if body is not None:
+            # statements inside a procedure or block; its control flow is not lineage
+            results.extend(s for s in _extract_script(body, context) if s.ok and s.edges)
+            continue
         try:
             results.append(analyse(statement, text, context))
         except (QueryTimeout, RecursionError):
@@ -153,8 +151,30 @@ def _extract_script(sql: str, context: Context) -> list[StatementLineage]:
     return results
 
 
-def _procedure_body(command: exp.Command, sql: str) -> str | None:
-    """The statements inside a CREATE PROCEDURE / anonymous block, when sqlglot keeps it whole."""
+def _flatten(statements: list[exp.Expr | None]) -> Iterator[exp.Expr]:
+    """Statements of a script, with the statements of parsed blocks and procedures inlined."""
+    for statement in statements:
+        if statement is None:
+            continue
+        inner = statement
+        if isinstance(statement, exp.Create) and isinstance(statement.expression, exp.Block):
+            inner = statement.expression
+        if isinstance(inner, exp.Block):
+            yield from _flatten(list(inner.expressions))
+        else:
+            yield statement
+
+
+def _procedure_body(statement: exp.Expr) -> str | None:
+    """The statements inside a CREATE PROCEDURE / BEGIN block, which sqlglot keeps as text."""
+    command = statement
+    if isinstance(statement, exp.Create) and str(statement.args.get("kind")).upper() in (
+        "PROCEDURE",
+        "FUNCTION",
+    ):
+        command = statement.expression
+    if not isinstance(command, exp.Command):
+        return None
     text = command.sql()
     if "BEGIN" not in text.upper():
         return None

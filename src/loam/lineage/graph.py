@@ -247,7 +247,7 @@ class LineageGraph:
     def sources_of(self, ref: ColumnRef) -> set[ColumnRef]:
         """The columns at the start of every path into ``ref`` (nothing feeds them), and
         ``ref`` itself when it feeds itself."""
-        found = set()
+        found = {ref} if ref in self._up.get(ref, {}) else set()
         reached = self._walk([ref], self._up, None, False)
         for node in reached:
             if not (set(self._up.get(node, {})) - {node}) or node == ref:

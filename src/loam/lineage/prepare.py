@@ -50,6 +50,8 @@ def canonicalize_tables(
         parts = [p.name for p in table.parts]
         if len(parts) == 1 and parts[0] in ctes:
             reach[parts[0]] = table.alias or parts[0]
+            if table.alias:
+                reach[table.alias] = table.alias
             continue
         written = parts[-1]
         alias = table.alias or written
@@ -107,6 +109,22 @@ def split_struct_columns(expression: exp.Expr, reach: dict[str, str]) -> None:
         column.replace(new)
 
 
+def match_schema_case(expression: exp.Expr, tables: list[exp.Table], catalog: SchemaCatalog) -> None:
+    """Columns written in another case than the schema spells them resolve to the schema's name."""
+    spelled: dict[str, str] = {}
+    exact: set[str] = set()
+    for table in tables:
+        for column in catalog.columns(table.name) or ():
+            exact.add(column)
+            spelled.setdefault(column.lower(), column)
+    if not spelled:
+        return
+    for column in expression.find_all(exp.Column):
+        name = column.name
+        if name not in exact and name.lower() in spelled:
+            column.set("this", exp.to_identifier(spelled[name.lower()], quoted=True))
+
+
 def mark_expression_names(expression: exp.Expr, dialect: Dialect) -> None:
     """Remember how unaliased projections were written, to name their output column."""
     selects = [expression] if isinstance(expression, exp.Select) else []
@@ -135,6 +153,7 @@ def prepare(
     ctes = cte_names(expression)
     tables, reach = canonicalize_tables(expression, defaults, ctes)
     split_struct_columns(expression, reach)
+    match_schema_case(expression, tables, catalog)
     mapping = {
         table.name: catalog.tables[key]
         for table in tables

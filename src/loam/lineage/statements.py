@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.optimizer.scope import build_scope
+from sqlglot.optimizer.scope import Scope, build_scope
 
 from loam.lineage.model import ColumnEdge, ColumnRef, EdgeSubkind, StatementLineage, StatementType
 from loam.lineage.names import Defaults, SchemaCatalog, canonical_parts, normalized
@@ -153,13 +153,28 @@ def _update_jobs(update: exp.Update) -> list[Job]:
         first = from_.this.copy()
         joins.extend(first.args.get("joins") or [])
         first.set("joins", None)
+        aliased = [first, *(j.this for j in joins)]
+        # T-SQL: UPDATE t SET ... FROM tab AS t -- the target is named by its alias
+        for candidate in aliased:
+            if (
+                isinstance(candidate, exp.Table)
+                and not target.db
+                and candidate.alias_or_name == target.name
+                and candidate.name != target.name
+            ):
+                target = candidate.copy()
+                target.set("alias", None)
+                sources = []
+                break
         sources.append(first)
     where = update.args.get("where")
     select, names = _synthetic_select(
         _assignments(update), sources, None, where.this if where else None
     )
     if joins:
-        select.set("joins", [*select.args.get("joins", []), *(j.copy() for j in joins)])
+        select.set("joins", [*(select.args.get("joins") or []), *(j.copy() for j in joins)])
+    if update.args.get("with_"):
+        select.set("with_", update.args["with_"].copy())
     return [Job(select, target, names)]
 
 
@@ -207,7 +222,8 @@ def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage
         # a MERGE target is only matched against, not read for values
         skip = target if stype is StatementType.MERGE else None
         in_tables.extend(t for t in job_inputs if t not in in_tables and t != skip)
-        if target and job_outputs and "*" not in job_outputs and stype is not StatementType.SELECT:
+        creates = stype in (StatementType.CREATE_TABLE_AS, StatementType.CREATE_VIEW)
+        if target and creates and job_outputs and "*" not in job_outputs:
             if context.catalog.resolve(target) is None:
                 context.catalog.set_columns(target, job_outputs)
     confidence = min((e.confidence for e in edges), default=1.0)
@@ -228,6 +244,9 @@ def _output_names(job: Job, target: str | None, names: list[str], context: Conte
     if target and "*" not in names:
         known = context.catalog.columns(target)
         if known:
+            by_lower = {c.lower(): c for c in known}
+            if all(n.lower() in by_lower for n in names):
+                return [by_lower[n.lower()] for n in names]
             known = [c for c in known if c not in job.skip_columns]
             if len(known) == len(names):
                 return known
@@ -250,6 +269,7 @@ def _analyse_job(
         for t in prepared.tables
         if (cols := context.catalog.columns(t.name)) is not None
     }
+    qualify_single_source(root, known)
     walker = Walker(known)
     outputs = scope_outputs(root)
     names = []
@@ -262,13 +282,30 @@ def _analyse_job(
     for index, (output, name) in enumerate(zip(outputs, downstream_names, strict=True)):
         lineage = walker.output_lineage(root, output.name, index)
         downstream = ColumnRef(target, name)
-        text = output.expression.sql(dialect=dialect)[:MAX_EXPRESSION_TEXT]
+        shown = output.expression
+        text = (shown.this if isinstance(shown, exp.Alias) else shown).sql(dialect=dialect)
+        text = text[:MAX_EXPRESSION_TEXT]
         edges.extend(_edges(downstream, lineage, text))
         for subkind in _INFLUENCES:
             found = influences.get(subkind)
             if found:
                 edges.extend(_edges(downstream, found, text, only=subkind))
     return edges, inputs, downstream_names
+
+
+def qualify_single_source(root: Scope, known: dict[str, set[str]]) -> None:
+    """In a scope reading one table of unknown columns, every bare column is that table's."""
+    for scope in root.traverse():
+        sources = scope.selected_sources
+        if len(sources) != 1 or not isinstance(scope.expression, exp.Select):
+            continue
+        alias, (_, source) = next(iter(sources.items()))
+        if not isinstance(source, exp.Table) or source.name in known:
+            continue
+        aliases = {s.alias for s in scope.expression.expressions if isinstance(s, exp.Alias)}
+        for column in scope.columns:
+            if not column.table and column.name not in aliases:
+                column.set("table", exp.to_identifier(alias))
 
 
 def _edges(

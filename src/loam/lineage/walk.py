@@ -98,6 +98,7 @@ class Walker:
         self.known_tables = known_tables
         self._memo: dict[tuple[int, str], Lineage] = {}
         self._active: set[tuple[int, str]] = set()
+        self._last_guess_open = True
 
     # -- outputs of a scope ---------------------------------------------------
     def output_lineage(self, scope: Scope, name: str, index: int | None = None) -> Lineage:
@@ -120,14 +121,18 @@ class Walker:
             if index is None:
                 names = [o.name for o in scope_outputs(scope)]
                 index = names.index(name) if name in names else None
-            for branch in scope.union_scopes:
-                for ref, (role, conf) in self.output_lineage(branch, name, index).items():
+            for position, branch in enumerate(scope.set_operation_scopes):
+                # the first branch names the columns; later ones line up by position
+                at = index if position > 0 else None
+                for ref, (role, conf) in self.output_lineage(branch, name, at).items():
                     add(out, ref, role, conf)
             return out
         outputs = _select_outputs(scope.expression)
         chosen: list[Output] = []
         stars = [o for o in outputs if o.name == "*"]
-        if index is not None and index < len(outputs) and not stars:
+        if index is not None and name != "*":
+            if any(o.name == "*" for o in outputs[: index + 1]) or index >= len(outputs):
+                return out  # which column sits at this position is unknown
             chosen = [outputs[index]]
         else:
             chosen = [o for o in outputs if o.name == name and name != "*"]
@@ -243,6 +248,9 @@ class Walker:
             owner = owner.parent
         if source is None and not table:
             source, guessed = self._guess_source(name, scope)
+            while source is None and not scope.selected_sources and scope.parent is not None:
+                owner = scope = scope.parent
+                source, guessed = self._guess_source(name, scope)
             if source is not None:
                 inner: Lineage = {}
                 self._from_source(source, column, owner or scope, name, role, inner, path)
@@ -273,6 +281,10 @@ class Walker:
         if isinstance(source.expression, exp.Unnest):
             self._unnest(source.expression, owner, name, role, out, path)
             return
+        if isinstance(source.expression, exp.UDTF):
+            if not source.subquery_scopes:
+                return
+            source = source.subquery_scopes[0]
         for ref, (inner, conf) in self.output_lineage(source, name).items():
             add(out, with_path(ref, path), combine(role, inner), conf)
 
@@ -296,6 +308,7 @@ class Walker:
                 definite.append(source)
             elif "*" in names:
                 maybe.append(source)
+        self._last_guess_open = bool(maybe)
         if len(definite) == 1 and not maybe:
             return definite[0], SURE
         if not definite and len(maybe) == 1:
@@ -323,6 +336,9 @@ class Walker:
         """An unqualified name that no source has but an earlier projection defines."""
         select = scope.expression
         if not isinstance(select, exp.Select) or column.table:
+            return False
+        self._guess_source(column.name, scope)
+        if self._last_guess_open:  # a source of unknown columns might hold the name
             return False
         for projection in select.expressions:
             if projection is column or column in projection.find_all(exp.Column):
