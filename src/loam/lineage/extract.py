@@ -52,15 +52,45 @@ class QueryTimeout(Exception):
     """Raised inside a query that ran past its time limit."""
 
 
+_DIALECTS: dict[str, Dialect] = {}
+
+
 def resolve_dialect(dialect: str | Dialect | None) -> Dialect:
+    """A sqlglot dialect by name (sqlglot's or sqlfluff's spelling), kept for reuse."""
     if isinstance(dialect, Dialect):
         return dialect
     name = (dialect or "").lower()
     name = _DIALECT_ALIASES.get(name, name)
+    cached = _DIALECTS.get(name)
+    if cached is not None:
+        return cached
     try:
-        return Dialect.get_or_raise(name or None)
+        instance = Dialect.get_or_raise(name or None)
     except ValueError as error:
         raise LineageInputError(f"unknown SQL dialect {dialect!r}: {error}") from error
+    # Lineage needs no column types; typing every scope (BigQuery's default) doubles the cost.
+    instance.ANNOTATE_ALL_SCOPES = False  # type: ignore[misc]
+    _DIALECTS[name] = instance
+    return instance
+
+
+_CATALOGS: dict[tuple[int, str, Defaults], tuple[object, SchemaCatalog]] = {}
+_MAX_CACHED_CATALOGS = 16
+
+
+def catalog_for(schema: SchemaInput | None, dialect: Dialect, defaults: Defaults) -> SchemaCatalog:
+    """A private copy of the catalog for ``schema``; building it once per schema object
+    matters when the same schema serves thousands of queries."""
+    if not schema:
+        return SchemaCatalog(None, dialect, defaults)
+    key = (id(schema), type(dialect).__name__, defaults)
+    hit = _CATALOGS.get(key)
+    if hit is None or hit[0] is not schema:
+        if len(_CATALOGS) >= _MAX_CACHED_CATALOGS:
+            _CATALOGS.clear()
+        hit = (schema, SchemaCatalog(schema, dialect, defaults))
+        _CATALOGS[key] = hit
+    return hit[1].fork()
 
 
 @contextmanager
@@ -105,7 +135,7 @@ def extract(
     defaults = Defaults(
         db=_normal(default_db, resolved), schema=_normal(default_schema, resolved)
     )
-    catalog = SchemaCatalog(schema, resolved, defaults)
+    catalog = catalog_for(schema, resolved, defaults)
     context = Context(resolved, defaults, catalog)
     try:
         with time_limit(timeout):
@@ -135,8 +165,9 @@ def _extract_script(sql: str, context: Context) -> list[StatementLineage]:
             results.extend(_extract_script(piece, context))
         return results
     results = []
+    single = sum(1 for s in parsed if s is not None) == 1
     for statement in _flatten(parsed):
-        text = _text_of(statement, context.dialect)
+        text = sql.strip() if single else _text_of(statement, context.dialect)
         body = _procedure_body(statement)
         if body is not None:
             # statements inside a procedure or block; its control flow is not lineage

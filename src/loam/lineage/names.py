@@ -70,6 +70,9 @@ def normalized(name: str, dialect: Dialect) -> str:
     return dialect.normalize_identifier(exp.to_identifier(name)).name
 
 
+_QUOTES = frozenset("\"`[]'")
+
+
 def table_name_parts(table: exp.Table) -> list[str]:
     return [part.name for part in table.parts]
 
@@ -87,7 +90,17 @@ class SchemaCatalog:
         for table_name, columns in (schema or {}).items():
             self.add(table_name, columns)
 
+    def fork(self) -> SchemaCatalog:
+        """A copy that a script may extend without touching this one."""
+        copy = SchemaCatalog(None, self.dialect, self.defaults)
+        copy.tables = dict(self.tables)
+        copy._lower = dict(self._lower)
+        return copy
+
     def canonical(self, written: str) -> str:
+        if not _QUOTES.intersection(written):
+            parts = [normalized(p, self.dialect) for p in written.split(".")]
+            return ".".join(canonical_parts(parts, self.defaults))
         try:
             table = exp.to_table(written, dialect=self.dialect)
         except Exception as error:  # sqlglot raises several error types for bad names
