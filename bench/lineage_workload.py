@@ -50,7 +50,7 @@ WHERE o.created_at >= TIMESTAMP('2024-0{rng.randint(1, 9)}-01') AND u.country !=
 
 def cte_agg(rng: random.Random, i: int) -> str:
     return f"""
-INSERT INTO mart.daily_revenue_{i % 20} (day, country, revenue, orders, avg_item)
+INSERT INTO mart.daily_revenue_{i} (day, country, revenue, orders, avg_item)
 WITH items AS (
   SELECT oi.order_id, SUM(oi.quantity * oi.unit_price - oi.discount) AS item_total,
          AVG(oi.unit_price) AS avg_price
@@ -90,7 +90,7 @@ def unnest_events(rng: random.Random, i: int) -> str:
     day = f"2024{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     key = rng.choice(["page", "item_id", "campaign", "value"])
     return f"""
-INSERT INTO mart.event_params_{i % 30}
+INSERT INTO mart.event_params_{i}
 SELECT e.event_name, e.user_id, TIMESTAMP_MICROS(e.event_ts) AS ts, p.key AS param_key,
        COALESCE(p.value.string_value, CAST(p.value.int_value AS STRING)) AS param_value,
        e.device.category AS device_category
@@ -101,7 +101,7 @@ WHERE p.key = '{key}'
 
 def merge(rng: random.Random, i: int) -> str:
     return f"""
-MERGE INTO mart.dim_users_{i % 10} AS t
+MERGE INTO mart.dim_users_{i} AS t
 USING (
   SELECT u.user_id, LOWER(u.email) AS email, u.country, MAX(o.created_at) AS last_order_at,
          SUM(o.amount) AS lifetime_value

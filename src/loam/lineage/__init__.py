@@ -19,20 +19,29 @@ from loam.lineage.model import (
     StatementLineage,
     StatementType,
 )
+from loam.lineage.graph import Impact, ImpactedColumn, LineageGraph, Link
 from loam.lineage.names import fold_shard
+from loam.lineage.parallel import Query, extract_many, iter_extract
 
 __all__ = [
     "ColumnEdge",
     "ColumnRef",
     "EdgeKind",
     "EdgeSubkind",
+    "Impact",
+    "ImpactedColumn",
     "LineageError",
+    "LineageGraph",
     "LineageInputError",
     "LineageNotFound",
+    "Link",
+    "Query",
     "QueryLineage",
     "QueryLogError",
     "StatementLineage",
     "StatementType",
     "extract",
+    "extract_many",
     "fold_shard",
+    "iter_extract",
 ]

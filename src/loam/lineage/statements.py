@@ -279,12 +279,13 @@ def _analyse_job(
     downstream_names = _output_names(job, target, names, context)
     influences = walker.influences(root)
     edges: list[ColumnEdge] = []
-    for index, (output, name) in enumerate(zip(outputs, downstream_names, strict=True)):
-        lineage = walker.output_lineage(root, output.name, index)
+    lineages = [walker.output_lineage(root, o.name, i) for i, o in enumerate(outputs)]
+    # Text last, without copying: the tree is not walked again after this.
+    for output, name, lineage in zip(outputs, downstream_names, lineages, strict=True):
         downstream = ColumnRef(target, name)
         shown = output.expression
-        text = (shown.this if isinstance(shown, exp.Alias) else shown).sql(dialect=dialect)
-        text = text[:MAX_EXPRESSION_TEXT]
+        shown = shown.this if isinstance(shown, exp.Alias) else shown
+        text = dialect.generate(shown, copy=False)[:MAX_EXPRESSION_TEXT]
         edges.extend(_edges(downstream, lineage, text))
         for subkind in _INFLUENCES:
             found = influences.get(subkind)
