@@ -124,8 +124,14 @@ def extract(
     default_schema: str | None = None,
     schema: SchemaInput | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
+    destination: str | None = None,
 ) -> QueryLineage:
     """Column lineage of every statement in ``sql``.
+
+    ``schema`` maps table names to their columns (``{"db.t": ["a", "b"]}`` or with
+    types); it expands ``SELECT *`` and settles ambiguous columns. ``destination``
+    names the table a plain SELECT writes to (a BigQuery job's destination table, a
+    dbt model's relation).
 
     >>> result = extract("INSERT INTO dst SELECT a, b + 1 AS c FROM src", dialect="duckdb")
     >>> [(str(e.downstream), [str(u) for u in e.upstreams], e.subkind.value) for e in result.edges]
@@ -137,6 +143,11 @@ def extract(
     )
     catalog = catalog_for(schema, resolved, defaults)
     context = Context(resolved, defaults, catalog)
+    if destination:
+        try:
+            context.destination = exp.to_table(destination, dialect=resolved)
+        except (ParseError, TokenError) as error:
+            raise LineageInputError(f"destination {destination!r} is not a table name") from error
     try:
         with time_limit(timeout):
             statements = _extract_script(sql, context)

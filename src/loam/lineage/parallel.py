@@ -27,6 +27,7 @@ class Query:
     dialect: str | None = None
     default_db: str | None = None
     default_schema: str | None = None
+    destination: str | None = None
 
 
 _OPTIONS: dict[str, Any] = {}
@@ -47,6 +48,7 @@ def _run(query: str | Query) -> QueryLineage:
             default_schema=query.default_schema or options["default_schema"],
             schema=options["schema"],
             timeout=options["timeout"],
+            destination=query.destination,
         )
     return extract(query, **options)
 

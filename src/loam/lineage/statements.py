@@ -40,10 +40,12 @@ class Context:
     dialect: Dialect
     defaults: Defaults
     catalog: SchemaCatalog
+    destination: exp.Table | None = None
+    """Where a plain SELECT's rows go (a BigQuery job's destination, a dbt model)."""
 
 
 def target_name(table: exp.Table, context: Context) -> str:
-    parts = [p.name for p in table.parts]
+    parts = [p.name if p.quoted else normalized(p.name, context.dialect) for p in table.parts]
     return ".".join(canonical_parts(parts, context.defaults))
 
 
@@ -68,7 +70,9 @@ def _unwrap(query: exp.Expr | None) -> exp.Expr | None:
     return query
 
 
-def plan(statement: exp.Expr) -> tuple[StatementType, list[Job], list[exp.Table]]:
+def plan(
+    statement: exp.Expr, destination: exp.Table | None = None
+) -> tuple[StatementType, list[Job], list[exp.Table]]:
     """The statement's type, its query jobs, and tables it writes without a query."""
     if isinstance(statement, exp.Query):
         into = statement.args.get("into")
@@ -76,6 +80,8 @@ def plan(statement: exp.Expr) -> tuple[StatementType, list[Job], list[exp.Table]
             target = into.this
             statement.set("into", None)
             return StatementType.CREATE_TABLE_AS, [Job(statement, target)], []
+        if destination is not None:
+            return StatementType.SELECT, [Job(statement, destination.copy())], []
         return StatementType.SELECT, [Job(statement)], []
     if isinstance(statement, exp.Insert):
         target, columns = _target_and_columns(statement.this)
@@ -168,9 +174,15 @@ def _update_jobs(update: exp.Update) -> list[Job]:
                 break
         sources.append(first)
     where = update.args.get("where")
-    select, names = _synthetic_select(
-        _assignments(update), sources, None, where.this if where else None
-    )
+    pairs = _assignments(update)
+    if len(sources) > 1:
+        # In UPDATE ... FROM, a bare column in SET values is the updated table's own.
+        owner = target.alias_or_name
+        for _, value in pairs:
+            for column in value.find_all(exp.Column):
+                if not column.table and column.find_ancestor(exp.Select) is None:
+                    column.set("table", exp.to_identifier(owner))
+    select, names = _synthetic_select(pairs, sources, None, where.this if where else None)
     if joins:
         select.set("joins", [*(select.args.get("joins") or []), *(j.copy() for j in joins)])
     if update.args.get("with_"):
@@ -207,7 +219,7 @@ def _merge_jobs(merge: exp.Merge) -> list[Job]:
 
 
 def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage:
-    stype, jobs, writes = plan(statement)
+    stype, jobs, writes = plan(statement, context.destination)
     out_tables = [target_name(t, context) for t in writes]
     in_tables: list[str] = []
     edges: list[ColumnEdge] = []
