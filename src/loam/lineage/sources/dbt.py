@@ -67,8 +67,16 @@ def read_dbt_manifest(path: str | Path) -> DbtProject:
         kind = node.get("resource_type")
         if kind not in ("model", "snapshot", "source", "seed"):
             continue
+        is_query = kind in ("model", "snapshot")
+        if is_query:
+            project.report.read += 1
+            if (node.get("config") or {}).get("materialized") == "ephemeral":
+                project.report.skip("ephemeral")  # inlined into its users' SQL
+                continue
         relation = relation_of(node)
         if relation is None:
+            if is_query:
+                project.report.skip("no relation")
             continue
         columns = node.get("columns") or {}
         if columns:
@@ -82,13 +90,9 @@ def read_dbt_manifest(path: str | Path) -> DbtProject:
         owner = _owner(node)
         if owner:
             project.owners[relation] = owner
-        if kind not in ("model", "snapshot"):
+        if not is_query:
             continue
-        project.report.read += 1
         materialized = (node.get("config") or {}).get("materialized")
-        if materialized == "ephemeral":
-            project.report.skip("ephemeral")
-            continue
         sql = node.get("compiled_code") or node.get("compiled_sql")
         if not sql:
             project.report.skip("not compiled")
