@@ -26,17 +26,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import lineage_workload as workload  # noqa: E402
-
-from loam.lineage import extract_many  # noqa: E402
+import lineage_workload as workload
+from loam.lineage import extract_many
 
 HERE = Path(__file__).resolve().parent
 PEER_TIMEOUT = 1800
 
 
 def time_loam(queries: list[str], processes: int) -> dict[str, object]:
-    extract_many(queries[:10], dialect="bigquery", default_db=workload.PROJECT,
-                 schema=workload.schema(), processes=1)
+    extract_many(
+        queries[:10],
+        dialect="bigquery",
+        default_db=workload.PROJECT,
+        schema=workload.schema(),
+        processes=1,
+    )
     start = time.perf_counter()
     results = extract_many(
         queries,
@@ -97,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append((label, time_peer(peer, handle.name)))
         finally:
             os.unlink(handle.name)
-    print(f"{len(queries)} queries (bigquery: CTAS+joins, CTEs, windows, UNNEST, MERGE, UPDATE, views)")
+    print(
+        f"{len(queries)} queries (bigquery: CTAS+joins, CTEs, windows, UNNEST, MERGE, UPDATE, views)"
+    )
     print(f"{'tool':<32} {'seconds':>8} {'queries/s':>10} {'ms/query':>9} {'failed':>7}")
     for label, row in rows:
         if "skipped" in row:

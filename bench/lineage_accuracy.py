@@ -142,9 +142,7 @@ def score_datahub(rows: list[dict[str, Any]]) -> tuple[Score, Score]:
     edges, tables = Score("datahub goldens (edges)"), Score("datahub goldens (tables)")
     for row in rows:
         instance = (row.get("options") or {}).get("platform_instance")
-        schema = {
-            _urn_name(urn, instance): cols for urn, cols in (row.get("schema") or {}).items()
-        }
+        schema = {_urn_name(urn, instance): cols for urn, cols in (row.get("schema") or {}).items()}
         result = extract(
             row["sql"],
             dialect=row["dialect"],
@@ -152,6 +150,7 @@ def score_datahub(rows: list[dict[str, Any]]) -> tuple[Score, Score]:
             default_schema=row.get("default_schema"),
             schema=schema or None,
         )
+
         def strip(name: str, instance: str | None = instance) -> str:
             if instance and name.lower().startswith(instance.lower() + "."):
                 return name[len(instance) + 1 :]

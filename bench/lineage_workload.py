@@ -133,7 +133,7 @@ SELECT order_id, paid_amount AS amount, 'payment' AS kind, paid_at AS at FROM ra
 UNION ALL
 SELECT order_id, -refund_amount AS amount, 'refund' AS kind, refunded_at AS at FROM raw.refunds
 UNION ALL
-SELECT order_id, amount, status AS kind, created_at AS at FROM raw.orders WHERE {rng.choice(cols.split(', '))} IS NOT NULL
+SELECT order_id, amount, status AS kind, created_at AS at FROM raw.orders WHERE {rng.choice(cols.split(", "))} IS NOT NULL
 """
 
 

@@ -25,7 +25,9 @@ def test_parse_failure_is_a_reason_not_an_exception() -> None:
 
 
 def test_one_bad_statement_does_not_hide_the_others() -> None:
-    result = extract("INSERT INTO b SELECT a FROM t;\nSELECT FROM WHERE;\nINSERT INTO c SELECT x FROM b;")
+    result = extract(
+        "INSERT INTO b SELECT a FROM t;\nSELECT FROM WHERE;\nINSERT INTO c SELECT x FROM b;"
+    )
     assert [s.ok for s in result.statements] == [True, False, True]
     assert result.out_tables == ("b", "c")
 
@@ -52,8 +54,15 @@ def test_extract_many_in_processes_keeps_order_and_errors() -> None:
 
 def test_extract_many_per_query_options() -> None:
     [result] = extract_many(
-        [Query("SELECT x FROM events_20240105", dialect="bigquery", default_db="p", default_schema="d",
-               destination="p.d.daily")],
+        [
+            Query(
+                "SELECT x FROM events_20240105",
+                dialect="bigquery",
+                default_db="p",
+                default_schema="d",
+                destination="p.d.daily",
+            )
+        ],
         processes=1,
     )
     assert result.in_tables == ("p.d.events_yyyymmdd",)
@@ -66,7 +75,7 @@ def test_unknown_dialect_is_a_clear_error() -> None:
 
 
 def test_bad_schema_is_a_clear_error() -> None:
-    with pytest.raises(LineageInputError, match="columns of 'raw.users'"):
+    with pytest.raises(LineageInputError, match=r"columns of 'raw\.users'"):
         extract("SELECT 1", schema={"raw.users": 5})  # type: ignore[dict-item]
 
 

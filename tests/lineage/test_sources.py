@@ -120,8 +120,16 @@ def test_bigquery_jobs_incremental_since(tmp_path: Path) -> None:
 
 def test_bigquery_jobs_csv_export(tmp_path: Path) -> None:
     path = tmp_path / "jobs.csv"
-    fields = ["job_id", "creation_time", "project_id", "state", "statement_type", "query",
-              "error_result", "destination_table"]
+    fields = [
+        "job_id",
+        "creation_time",
+        "project_id",
+        "state",
+        "statement_type",
+        "query",
+        "error_result",
+        "destination_table",
+    ]
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
@@ -166,8 +174,16 @@ def test_generic_jsonl_log(tmp_path: Path) -> None:
         tmp_path / "log.jsonl",
         [
             {"id": "a", "sql": "INSERT INTO t SELECT x FROM s", "timestamp": "2024-01-01T00:00:00"},
-            {"id": "b", "query": "insert into t select x from s", "timestamp": "2024-01-02T00:00:00"},
-            {"id": "c", "sql": "INSERT INTO t SELECT x FROM s;", "timestamp": "2024-01-03T00:00:00"},
+            {
+                "id": "b",
+                "query": "insert into t select x from s",
+                "timestamp": "2024-01-02T00:00:00",
+            },
+            {
+                "id": "c",
+                "sql": "INSERT INTO t SELECT x FROM s;",
+                "timestamp": "2024-01-03T00:00:00",
+            },
             {"id": "d", "sql": "SELECT 1", "dialect": "duckdb"},
         ],
     )
@@ -230,7 +246,10 @@ def test_dbt_manifest_models_owners_and_tags(tmp_path: Path) -> None:
     assert project.dialect == "snowflake"
     assert [q.query_id for q in project.queries] == ["model.shop.stg_users"]
     assert project.queries[0].destination_table == "ANALYTICS.STG.STG_USERS"
-    assert project.owners == {"RAW.SHOP.USERS": "platform-team", "ANALYTICS.STG.STG_USERS": "growth-team"}
+    assert project.owners == {
+        "RAW.SHOP.USERS": "platform-team",
+        "ANALYTICS.STG.STG_USERS": "growth-team",
+    }
     assert project.tags == {("RAW.SHOP.USERS", "email"): {"pii"}}
     assert project.report.skipped == {"ephemeral": 1, "not compiled": 1}
     [(_, result)] = lineage_of(project.queries, schema=project.schema)

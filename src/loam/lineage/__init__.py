@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from loam.lineage.errors import LineageError, LineageInputError, LineageNotFound, QueryLogError
 from loam.lineage.extract import extract
+from loam.lineage.graph import Impact, ImpactedColumn, LineageGraph, Link
 from loam.lineage.model import (
     ColumnEdge,
     ColumnRef,
@@ -19,7 +20,6 @@ from loam.lineage.model import (
     StatementLineage,
     StatementType,
 )
-from loam.lineage.graph import Impact, ImpactedColumn, LineageGraph, Link
 from loam.lineage.names import fold_shard
 from loam.lineage.parallel import Query, extract_many, iter_extract
 

@@ -45,7 +45,9 @@ _DIALECT_ALIASES = {
     "mariadb": "mysql",
 }
 
-_BODY_RE = re.compile(r"\bBEGIN\b(?P<body>.*?)(?:\bEND\b\s*;?\s*/?\s*)?$", re.IGNORECASE | re.DOTALL)
+_BODY_RE = re.compile(
+    r"\bBEGIN\b(?P<body>.*?)(?:\bEND\b\s*;?\s*/?\s*)?$", re.IGNORECASE | re.DOTALL
+)
 
 
 class QueryTimeout(Exception):
@@ -138,9 +140,7 @@ def extract(
     [('dst.a', ['src.a'], 'identity'), ('dst.c', ['src.b'], 'transformation')]
     """
     resolved = resolve_dialect(dialect)
-    defaults = Defaults(
-        db=_normal(default_db, resolved), schema=_normal(default_schema, resolved)
-    )
+    defaults = Defaults(db=_normal(default_db, resolved), schema=_normal(default_schema, resolved))
     catalog = catalog_for(schema, resolved, defaults)
     context = Context(resolved, defaults, catalog)
     if destination:
@@ -188,7 +188,7 @@ def _extract_script(sql: str, context: Context) -> list[StatementLineage]:
             results.append(analyse(statement, text, context))
         except (QueryTimeout, RecursionError):
             raise
-        except Exception as error:  # noqa: BLE001 - one bad statement must not stop a batch
+        except Exception as error:
             results.append(_failed(text, error))
     return results
 
@@ -227,7 +227,7 @@ def _procedure_body(statement: exp.Expr) -> str | None:
 def _text_of(statement: exp.Expr, dialect: Dialect) -> str:
     try:
         return statement.sql(dialect=dialect)
-    except Exception:  # noqa: BLE001 - text is informative only
+    except Exception:
         return ""
 
 

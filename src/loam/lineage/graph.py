@@ -145,9 +145,14 @@ class LineageGraph:
                     continue
                 path_direct = direct and is_direct
                 old = seen.get(nxt)
-                if nxt in origins or (old and (old[0] <= distance + 1 and (old[1] or not path_direct))):
+                if nxt in origins or (
+                    old and (old[0] <= distance + 1 and (old[1] or not path_direct))
+                ):
                     continue
-                seen[nxt] = (distance + 1 if not old else min(old[0], distance + 1), path_direct or bool(old and old[1]))
+                seen[nxt] = (
+                    distance + 1 if not old else min(old[0], distance + 1),
+                    path_direct or bool(old and old[1]),
+                )
                 queue.append((nxt, distance + 1, path_direct))
         return seen
 
@@ -171,7 +176,9 @@ class LineageGraph:
     def downstream_tables(self, table: str, depth: int | None = None) -> dict[str, int]:
         return self._table_walk(table, self._table_down, depth)
 
-    def _table_walk(self, table: str, adjacency: dict[str, set[str]], depth: int | None) -> dict[str, int]:
+    def _table_walk(
+        self, table: str, adjacency: dict[str, set[str]], depth: int | None
+    ) -> dict[str, int]:
         if table not in self.tables():
             raise LineageNotFound(f"table {table} is not in the lineage graph")
         seen: dict[str, int] = {}
@@ -250,7 +257,6 @@ class LineageGraph:
         found = {ref} if ref in self._up.get(ref, {}) else set()
         reached = self._walk([ref], self._up, None, False)
         for node in reached:
-            if not (set(self._up.get(node, {})) - {node}) or node == ref:
-                if node != ref or ref in self._up.get(ref, {}):
-                    found.add(node)
+            if node != ref and not (set(self._up.get(node, {})) - {node}):
+                found.add(node)
         return found

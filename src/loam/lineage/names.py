@@ -18,7 +18,9 @@ from sqlglot.dialects.dialect import Dialect
 from loam.lineage.errors import LineageInputError
 
 SHARD_SUFFIX = "yyyymmdd"
-_SHARD_RE = re.compile(r"^(?P<prefix>.*?)(?P<date>(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$")
+_SHARD_RE = re.compile(
+    r"^(?P<prefix>.*?)(?P<date>(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))$"
+)
 _WILDCARD_RE = re.compile(r"^(?P<prefix>.*?)\d{0,8}\*$")
 
 SchemaInput = Mapping[str, Mapping[str, str] | Iterable[str]]
@@ -80,9 +82,7 @@ def table_name_parts(table: exp.Table) -> list[str]:
 class SchemaCatalog:
     """Known table schemas keyed by canonical table name (normalised for the dialect)."""
 
-    def __init__(
-        self, schema: SchemaInput | None, dialect: Dialect, defaults: Defaults
-    ) -> None:
+    def __init__(self, schema: SchemaInput | None, dialect: Dialect, defaults: Defaults) -> None:
         self.dialect = dialect
         self.tables: dict[str, dict[str, str]] = {}
         self._lower: dict[str, str] = {}

@@ -109,7 +109,9 @@ def split_struct_columns(expression: exp.Expr, reach: dict[str, str]) -> None:
         column.replace(new)
 
 
-def match_schema_case(expression: exp.Expr, tables: list[exp.Table], catalog: SchemaCatalog) -> None:
+def match_schema_case(
+    expression: exp.Expr, tables: list[exp.Table], catalog: SchemaCatalog
+) -> None:
     """Columns written in another case than the schema spells them resolve to the schema's name."""
     spelled: dict[str, str] = {}
     exact: set[str] = set()

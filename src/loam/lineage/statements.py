@@ -51,7 +51,11 @@ def target_name(table: exp.Table, context: Context) -> str:
 
 def _target_and_columns(node: exp.Expr) -> tuple[exp.Table | None, list[str] | None]:
     if isinstance(node, exp.Schema):
-        columns = [c.name for c in node.expressions if isinstance(c, (exp.Identifier, exp.ColumnDef, exp.Column))]
+        columns = [
+            c.name
+            for c in node.expressions
+            if isinstance(c, (exp.Identifier, exp.ColumnDef, exp.Column))
+        ]
         table = node.this if isinstance(node.this, exp.Table) else None
         return table, columns or None
     return (node if isinstance(node, exp.Table) else None), None
@@ -132,7 +136,10 @@ def _assignments(node: exp.Expr) -> list[tuple[str, exp.Expr]]:
 
 
 def _synthetic_select(
-    pairs: list[tuple[str, exp.Expr]], sources: list[exp.Expr], on: exp.Expr | None, where: exp.Expr | None
+    pairs: list[tuple[str, exp.Expr]],
+    sources: list[exp.Expr],
+    on: exp.Expr | None,
+    where: exp.Expr | None,
 ) -> tuple[exp.Select, list[str]]:
     select = exp.Select(
         expressions=[exp.alias_(value.copy(), f"_loam_{i}") for i, (_, value) in enumerate(pairs)]
@@ -235,9 +242,9 @@ def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage
         skip = target if stype is StatementType.MERGE else None
         in_tables.extend(t for t in job_inputs if t not in in_tables and t != skip)
         creates = stype in (StatementType.CREATE_TABLE_AS, StatementType.CREATE_VIEW)
-        if target and creates and job_outputs and "*" not in job_outputs:
-            if context.catalog.resolve(target) is None:
-                context.catalog.set_columns(target, job_outputs)
+        learn = target and creates and job_outputs and "*" not in job_outputs
+        if learn and context.catalog.resolve(target) is None:
+            context.catalog.set_columns(target, job_outputs)
     confidence = min((e.confidence for e in edges), default=1.0)
     return StatementLineage(
         sql=sql,
@@ -286,7 +293,11 @@ def _analyse_job(
     outputs = scope_outputs(root)
     names = []
     for output in outputs:
-        inner = output.expression.this if isinstance(output.expression, exp.Alias) else output.expression
+        inner = (
+            output.expression.this
+            if isinstance(output.expression, exp.Alias)
+            else output.expression
+        )
         names.append(inner.meta.get(EXPRESSION_NAME) or output.name)
     downstream_names = _output_names(job, target, names, context)
     influences = walker.influences(root)

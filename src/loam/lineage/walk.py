@@ -48,9 +48,11 @@ def add(out: Lineage, ref: ColumnRef, role: Role, confidence: float) -> None:
         return
     old_role, old_conf = seen
     conf = max(old_conf, confidence)
-    if old_role.kind is EdgeKind.INDIRECT and role.kind is EdgeKind.DIRECT:
-        out[ref] = (role, conf)
-    elif old_role.kind is role.kind and role.kind is EdgeKind.DIRECT and _RANK[role] > _RANK[old_role]:
+    if (old_role.kind is EdgeKind.INDIRECT and role.kind is EdgeKind.DIRECT) or (
+        old_role.kind is role.kind
+        and role.kind is EdgeKind.DIRECT
+        and _RANK[role] > _RANK[old_role]
+    ):
         out[ref] = (role, conf)
     else:
         out[ref] = (old_role, conf)
@@ -158,7 +160,9 @@ class Walker:
                     add(out, ref, role, min(conf, THROUGH_STAR) if name != "*" else conf)
 
     # -- expressions ---------------------------------------------------------
-    def visit(self, node: exp.Expr, scope: Scope, role: Role, out: Lineage, top: bool = False) -> None:
+    def visit(
+        self, node: exp.Expr, scope: Scope, role: Role, out: Lineage, top: bool = False
+    ) -> None:
         if isinstance(node, exp.Alias):
             self.visit(node.this, scope, role, out, top=top)
             return
@@ -236,7 +240,9 @@ class Walker:
             add(out, ref, combine(role, inner), conf)
 
     # -- columns -------------------------------------------------------------
-    def resolve(self, column: exp.Column, scope: Scope, role: Role, out: Lineage, path: str) -> None:
+    def resolve(
+        self, column: exp.Column, scope: Scope, role: Role, out: Lineage, path: str
+    ) -> None:
         table = column.table
         name = column.name
         source = None
@@ -363,7 +369,9 @@ class Walker:
             for join in select.args.get("joins") or []:
                 parts.append((EdgeSubkind.JOIN, join.args.get("on")))
                 for using in join.args.get("using") or []:
-                    parts.append((EdgeSubkind.JOIN, using if isinstance(using, exp.Column) else None))
+                    parts.append(
+                        (EdgeSubkind.JOIN, using if isinstance(using, exp.Column) else None)
+                    )
             for key in ("where", "having", "qualify"):
                 parts.append((EdgeSubkind.FILTER, select.args.get(key)))
             parts.append((EdgeSubkind.GROUP_BY, select.args.get("group")))

@@ -149,9 +149,7 @@ def read_bigquery_jobs(
                 default_db=row.get("project_id") or default_project,
                 destination_table=destination if statement_type == "SELECT" else None,
                 statement_type=statement_type,
-                referenced_tables=tuple(
-                    t for t in (table_name(r) for r in referenced if r) if t
-                ),
+                referenced_tables=tuple(t for t in (table_name(r) for r in referenced if r) if t),
             )
         )
     return QueryLogBatch(dedupe(kept, report), report)

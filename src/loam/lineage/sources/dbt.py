@@ -18,7 +18,12 @@ from loam.lineage.errors import QueryLogError
 from loam.lineage.sources.base import LoggedQuery, ReadReport
 
 SOURCE = "dbt"
-_ADAPTER_DIALECTS = {"databricks": "databricks", "spark": "spark", "sqlserver": "tsql", "fabric": "tsql"}
+_ADAPTER_DIALECTS = {
+    "databricks": "databricks",
+    "spark": "spark",
+    "sqlserver": "tsql",
+    "fabric": "tsql",
+}
 
 
 @dataclass(slots=True)

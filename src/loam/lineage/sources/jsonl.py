@@ -12,7 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 from loam.lineage.errors import QueryLogError
-from loam.lineage.sources.base import LoggedQuery, QueryLogBatch, ReadReport, as_utc, dedupe, parse_time
+from loam.lineage.sources.base import (
+    LoggedQuery,
+    QueryLogBatch,
+    ReadReport,
+    as_utc,
+    dedupe,
+    parse_time,
+)
 
 SOURCE = "jsonl"
 

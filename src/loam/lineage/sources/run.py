@@ -31,5 +31,7 @@ def lineage_of(
         )
         for q in logged
     ]
-    results = extract_many(jobs, dialect=dialect, schema=schema, timeout=timeout, processes=processes)
+    results = extract_many(
+        jobs, dialect=dialect, schema=schema, timeout=timeout, processes=processes
+    )
     return list(zip(logged, results, strict=True))
