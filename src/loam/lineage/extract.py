@@ -182,7 +182,11 @@ def _extract_script(sql: str, context: Context) -> list[StatementLineage]:
         body = _procedure_body(statement)
         if body is not None:
             # statements inside a procedure or block; its control flow is not lineage
-            results.extend(s for s in _extract_script(body, context) if s.ok and s.edges)
+            results.extend(
+                s
+                for s in _extract_script(body, context)
+                if s.ok and s.statement_type not in (StatementType.OTHER, StatementType.UNKNOWN)
+            )
             continue
         try:
             results.append(analyse(statement, text, context))

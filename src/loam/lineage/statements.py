@@ -79,10 +79,13 @@ def plan(
 ) -> tuple[StatementType, list[Job], list[exp.Table]]:
     """The statement's type, its query jobs, and tables it writes without a query."""
     if isinstance(statement, exp.Query):
-        into = statement.args.get("into")
+        leftmost: exp.Expr = statement
+        while isinstance(leftmost, exp.SetOperation):
+            leftmost = _unwrap(leftmost.left) or leftmost.left
+        into = leftmost.args.get("into")
         if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):
             target = into.this
-            statement.set("into", None)
+            leftmost.set("into", None)
             return StatementType.CREATE_TABLE_AS, [Job(statement, target)], []
         if destination is not None:
             return StatementType.SELECT, [Job(statement, destination.copy())], []
@@ -114,7 +117,9 @@ def plan(
     if isinstance(statement, exp.Update):
         return StatementType.UPDATE, _update_jobs(statement), []
     if isinstance(statement, exp.Merge):
-        return StatementType.MERGE, _merge_jobs(statement), []
+        jobs = _merge_jobs(statement)
+        target = statement.this if isinstance(statement.this, exp.Table) else None
+        return StatementType.MERGE, jobs, [target] if target is not None and not jobs else []
     if isinstance(statement, exp.Delete):
         target = statement.this if isinstance(statement.this, exp.Table) else None
         return StatementType.DELETE, [], [target] if target is not None else []
@@ -210,11 +215,16 @@ def _merge_jobs(merge: exp.Merge) -> list[Job]:
         then = when.args.get("then")
         if isinstance(then, exp.Update):
             update_pairs.extend(_assignments(then))
-        elif isinstance(then, exp.Insert) and isinstance(then.this, exp.Tuple):
-            values = then.expression
-            if isinstance(values, exp.Tuple):
+        elif isinstance(then, exp.Insert) and isinstance(then.expression, exp.Tuple):
+            values = then.expression.expressions
+            if isinstance(then.this, exp.Tuple):
                 names = [c.name for c in then.this.expressions]
-                insert_pairs.extend(zip(names, values.expressions, strict=False))
+            else:  # no column list: the target's columns in order, unknown here
+                names = [
+                    v.name if isinstance(v, exp.Column) else f"_col_{i}"
+                    for i, v in enumerate(values)
+                ]
+            insert_pairs.extend(zip(names, values, strict=False))
     jobs = []
     if update_pairs:
         select, names = _synthetic_select(update_pairs, [using, target], on, None)
@@ -245,6 +255,8 @@ def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage
         learn = target and creates and job_outputs and "*" not in job_outputs
         if learn and context.catalog.resolve(target) is None:
             context.catalog.set_columns(target, job_outputs)
+    if not jobs and stype in (StatementType.INSERT, StatementType.DELETE, StatementType.MERGE):
+        in_tables = _reads_without_query(statement, writes, context)
     confidence = min((e.confidence for e in edges), default=1.0)
     return StatementLineage(
         sql=sql,
@@ -255,6 +267,24 @@ def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage
         output_columns=tuple(dict.fromkeys(outputs)),
         confidence=confidence,
     )
+
+
+def _reads_without_query(
+    statement: exp.Expr, writes: list[exp.Table], context: Context
+) -> list[str]:
+    """Tables a statement reads outside any query job (subqueries in VALUES or WHERE)."""
+    ctes = {cte.alias for cte in statement.find_all(exp.CTE)}
+    written = {id(t) for t in writes}
+    reads: list[str] = []
+    for table in statement.find_all(exp.Table):
+        if id(table) in written or not isinstance(table.this, exp.Identifier):
+            continue
+        if not table.db and table.name in ctes:
+            continue
+        name = target_name(table, context)
+        if name not in reads:
+            reads.append(name)
+    return reads
 
 
 def _output_names(job: Job, target: str | None, names: list[str], context: Context) -> list[str]:
