@@ -71,7 +71,7 @@ def resolve_dialect(dialect: str | Dialect | None) -> Dialect:
     except ValueError as error:
         raise LineageInputError(f"unknown SQL dialect {dialect!r}: {error}") from error
     # Lineage needs no column types; typing every scope (BigQuery's default) doubles the cost.
-    instance.ANNOTATE_ALL_SCOPES = False  # type: ignore[misc]
+    instance.ANNOTATE_ALL_SCOPES = False
     _DIALECTS[name] = instance
     return instance
 

@@ -105,7 +105,10 @@ class SchemaCatalog:
             table = exp.to_table(written, dialect=self.dialect)
         except Exception as error:  # sqlglot raises several error types for bad names
             raise LineageInputError(f"schema: {written!r} is not a table name: {error}") from error
-        parts = [normalized(p.name, self.dialect) if not p.quoted else p.name for p in table.parts]
+        parts = [
+            p.name if p.args.get("quoted") else normalized(p.name, self.dialect)
+            for p in table.parts
+        ]
         return ".".join(canonical_parts(parts, self.defaults))
 
     def add(self, table_name: str, columns: Mapping[str, str] | Iterable[str]) -> None:

@@ -121,10 +121,10 @@ def match_schema_case(
             spelled.setdefault(column.lower(), column)
     if not spelled:
         return
-    for column in expression.find_all(exp.Column):
-        name = column.name
+    for node in expression.find_all(exp.Column):
+        name = node.name
         if name not in exact and name.lower() in spelled:
-            column.set("this", exp.to_identifier(spelled[name.lower()], quoted=True))
+            node.set("this", exp.to_identifier(spelled[name.lower()], quoted=True))
 
 
 def mark_expression_names(expression: exp.Expr, dialect: Dialect) -> None:

@@ -45,7 +45,9 @@ class Context:
 
 
 def target_name(table: exp.Table, context: Context) -> str:
-    parts = [p.name if p.quoted else normalized(p.name, context.dialect) for p in table.parts]
+    parts = [
+        p.name if p.args.get("quoted") else normalized(p.name, context.dialect) for p in table.parts
+    ]
     return ".".join(canonical_parts(parts, context.defaults))
 
 
@@ -84,9 +86,9 @@ def plan(
             leftmost = _unwrap(leftmost.left) or leftmost.left
         into = leftmost.args.get("into")
         if isinstance(into, exp.Into) and isinstance(into.this, exp.Table):
-            target = into.this
+            into_table: exp.Table = into.this
             leftmost.set("into", None)
-            return StatementType.CREATE_TABLE_AS, [Job(statement, target)], []
+            return StatementType.CREATE_TABLE_AS, [Job(statement, into_table)], []
         if destination is not None:
             return StatementType.SELECT, [Job(statement, destination.copy())], []
         return StatementType.SELECT, [Job(statement)], []
@@ -252,8 +254,8 @@ def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage
         skip = target if stype is StatementType.MERGE else None
         in_tables.extend(t for t in job_inputs if t not in in_tables and t != skip)
         creates = stype in (StatementType.CREATE_TABLE_AS, StatementType.CREATE_VIEW)
-        learn = target and creates and job_outputs and "*" not in job_outputs
-        if learn and context.catalog.resolve(target) is None:
+        learn = creates and job_outputs and "*" not in job_outputs
+        if target is not None and learn and context.catalog.resolve(target) is None:
             context.catalog.set_columns(target, job_outputs)
     if not jobs and stype in (StatementType.INSERT, StatementType.DELETE, StatementType.MERGE):
         in_tables = _reads_without_query(statement, writes, context)

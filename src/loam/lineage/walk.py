@@ -147,10 +147,11 @@ class Walker:
 
     def _through_star(self, star: exp.Expr, scope: Scope, name: str, out: Lineage) -> None:
         qualifier = star.table if isinstance(star, exp.Column) else ""
-        sources = [scope.sources[qualifier]] if qualifier in scope.sources else []
+        sources: list[exp.Table | Scope] = (
+            [scope.sources[qualifier]] if qualifier in scope.sources else []
+        )
         if not qualifier:
-            sources = list(scope.selected_sources.values())
-            sources = [s[1] for s in sources]  # type: ignore[index]
+            sources = [source for _, source in scope.selected_sources.values()]
         for source in sources:
             if isinstance(source, exp.Table):
                 conf = SURE if name == "*" else THROUGH_STAR
@@ -246,7 +247,7 @@ class Walker:
         table = column.table
         name = column.name
         source = None
-        owner = scope
+        owner: Scope | None = scope
         while owner is not None:
             source = owner.sources.get(table) if table else None
             if source is not None or not table:
@@ -255,7 +256,8 @@ class Walker:
         if source is None and not table:
             source, guessed = self._guess_source(name, scope)
             while source is None and not scope.selected_sources and scope.parent is not None:
-                owner = scope = scope.parent
+                scope = scope.parent
+                owner = scope
                 source, guessed = self._guess_source(name, scope)
             if source is not None:
                 inner: Lineage = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -108,14 +109,9 @@ def dedupe(queries: Iterable[LoggedQuery], report: ReadReport) -> list[LoggedQue
             continue
         kept[key] = query
         counts[key] = 1
-    result = []
-    for key, query in kept.items():
-        if counts[key] > 1:
-            query = LoggedQuery(**{**_fields(query), "occurrences": counts[key]})
-        result.append(query)
+    result = [
+        dataclasses.replace(query, occurrences=counts[key]) if counts[key] > 1 else query
+        for key, query in kept.items()
+    ]
     report.kept = len(result)
     return result
-
-
-def _fields(query: LoggedQuery) -> dict[str, object]:
-    return {name: getattr(query, name) for name in LoggedQuery.__slots__}  # type: ignore[attr-defined]
