@@ -91,7 +91,11 @@ class Score:
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    with (EVAL_DIR / name).open() as handle:
+    return _load_path(EVAL_DIR / name)
+
+
+def _load_path(path: Path) -> list[dict[str, Any]]:
+    with path.open() as handle:
         return [json.loads(line) for line in handle if line.strip()]
 
 
@@ -138,6 +142,27 @@ def datahub_edges(result: QueryLineage) -> set[Pair]:
     return pairs
 
 
+def _datahub_expectations(row: dict[str, Any]) -> tuple[list[Any], list[str], list[str]]:
+    """Edges and tables a golden expects: the corpus's derived view, or from the golden itself."""
+    if "derived_edges" in row:
+        return row["derived_edges"], row["derived_in_tables"], row["derived_out_tables"]
+    golden = row["expected"]
+    edges = []
+    for lineage in golden.get("column_lineage") or []:
+        down = lineage["downstream"]
+        table = _urn_name(down["table"], None) if down.get("table") else None
+        for up in lineage["upstreams"]:
+            edges.append(
+                [
+                    {"table": _urn_name(up["table"], None), "column": up["column"]},
+                    {"table": table, "column": down["column"]},
+                ]
+            )
+    ins = [_urn_name(u, None) for u in golden.get("in_tables") or []]
+    outs = [_urn_name(u, None) for u in golden.get("out_tables") or []]
+    return edges, ins, outs
+
+
 def score_datahub(rows: list[dict[str, Any]]) -> tuple[Score, Score]:
     edges, tables = Score("datahub goldens (edges)"), Score("datahub goldens (tables)")
     for row in rows:
@@ -156,6 +181,7 @@ def score_datahub(rows: list[dict[str, Any]]) -> tuple[Score, Score]:
                 return name[len(instance) + 1 :]
             return name
 
+        want_edges, want_in, want_out = _datahub_expectations(row)
         expected = {
             (
                 (strip(src["table"]).lower(), src["column"].lower()),
@@ -164,11 +190,11 @@ def score_datahub(rows: list[dict[str, Any]]) -> tuple[Score, Score]:
                     re.sub(r"[\"`]", "", dst["column"]).lower(),
                 ),
             )
-            for src, dst in row["derived_edges"]
+            for src, dst in want_edges
         }
         edges.add(row["id"], datahub_edges(result), expected)
-        want = {("in", strip(t).lower()) for t in row["derived_in_tables"]} | {
-            ("out", strip(t).lower()) for t in row["derived_out_tables"]
+        want = {("in", strip(t).lower()) for t in want_in} | {
+            ("out", strip(t).lower()) for t in want_out
         }
         got = {("in", t.lower()) for t in result.in_tables} | {
             ("out", t.lower()) for t in result.out_tables
@@ -253,11 +279,22 @@ def print_table(scores: list[Score]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true", help="list every case that differs")
+    parser.add_argument("--datahub", type=Path, help="score another file in DataHub's format")
+    parser.add_argument(
+        "--sqllineage", type=Path, help="score another file in sqllineage's column format"
+    )
     args = parser.parse_args(argv)
-    if not EVAL_DIR.exists():
+    if args.datahub or args.sqllineage:
+        scores = []
+        if args.datahub:
+            scores.extend(score_datahub(_load_path(args.datahub)))
+        if args.sqllineage:
+            scores.append(score_sqllineage_columns(_load_path(args.sqllineage)))
+    elif not EVAL_DIR.exists():
         print(f"evaluation corpus not found at {EVAL_DIR} (set LOAM_LINEAGE_EVAL_DIR)")
         return 2
-    scores = run()
+    else:
+        scores = run()
     print_table(scores)
     if args.failures:
         for s in scores[:2]:

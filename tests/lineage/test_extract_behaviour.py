@@ -117,3 +117,10 @@ def test_procedure_body_statements() -> None:
     result = extract(sql, dialect="tsql")
     pairs = {(str(u), str(e.downstream)) for e in result.edges for u in e.upstreams}
     assert pairs == {("tab1.col1", "tab2.col1"), ("tab2.col2", "tab3.col2")}
+
+
+def test_timeout_applies_inside_worker_processes() -> None:
+    slow = "SELECT a FROM " + "(SELECT a FROM " * 300 + "t" + ") AS x" * 300
+    results = extract_many(["SELECT a FROM t", slow], processes=2, chunksize=1, timeout=0.01)
+    assert results[0].ok
+    assert results[1].error is not None and "timed out" in results[1].error
