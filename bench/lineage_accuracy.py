@@ -10,9 +10,11 @@ same for both:
 * DataHub goldens: only columns inside projected expressions make edges (our
   DIRECT edges plus the INDIRECT window/conditional ones; join, filter and
   group-by influences are dropped), upstreams that could not be tied to a table
-  or that stand for "all columns" (``*``) are dropped, DataHub computes no column
-  lineage for MERGE, and names compare lower-cased with the default db/schema
-  applied.
+  or that stand for "all columns" (``*``) are dropped, MERGE columns that could
+  only be matched by name through an unexpanded ``SELECT *`` are dropped (DataHub
+  maps a MERGE from its USING query's own output columns), and names compare
+  lower-cased with the default db/schema applied; an unaliased expression is
+  named by its qualified SQL text, as DataHub names it.
 * sqllineage: the same projected edges, composed across the statements of a
   script into end-to-end source -> target pairs (intermediate tables and views
   drop out), unresolved columns kept with a null qualifier, ``*`` kept, and
@@ -33,6 +35,7 @@ from typing import Any
 
 from loam.lineage import ColumnEdge, QueryLineage, StatementType, extract
 from loam.lineage.graph import LineageGraph
+from loam.lineage.walk import THROUGH_STAR
 
 EVAL_DIR = Path(
     os.environ.get(
@@ -126,9 +129,10 @@ def _datahub_column_name(edge: ColumnEdge) -> str:
 def datahub_edges(result: QueryLineage) -> set[Pair]:
     pairs: set[Pair] = set()
     for statement in result.statements:
-        if statement.statement_type is StatementType.MERGE:
-            continue
+        merge = statement.statement_type is StatementType.MERGE
         for edge in projected(statement.edges):
+            if merge and edge.confidence <= THROUGH_STAR:
+                continue
             down = edge.downstream
             for up in edge.upstreams:
                 if up.table is None or up.column == "*" or down.column == "*":

@@ -259,6 +259,7 @@ def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage
             context.catalog.set_columns(target, job_outputs)
     if not jobs and stype in (StatementType.INSERT, StatementType.DELETE, StatementType.MERGE):
         in_tables = _reads_without_query(statement, writes, context)
+    edges = _merge_duplicates(edges)
     confidence = min((e.confidence for e in edges), default=1.0)
     return StatementLineage(
         sql=sql,
@@ -269,6 +270,30 @@ def analyse(statement: exp.Expr, sql: str, context: Context) -> StatementLineage
         output_columns=tuple(dict.fromkeys(outputs)),
         confidence=confidence,
     )
+
+
+def _merge_duplicates(edges: list[ColumnEdge]) -> list[ColumnEdge]:
+    """One edge per (downstream, subkind): a MERGE may set a column in two clauses."""
+    merged: dict[tuple[ColumnRef, EdgeSubkind], ColumnEdge] = {}
+    for edge in edges:
+        key = (edge.downstream, edge.subkind)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = edge
+            continue
+        upstreams = tuple(sorted(set(seen.upstreams) | set(edge.upstreams), key=_ref_key))
+        merged[key] = ColumnEdge(
+            downstream=seen.downstream,
+            upstreams=upstreams,
+            subkind=seen.subkind,
+            expression=seen.expression,
+            confidence=min(seen.confidence, edge.confidence),
+        )
+    return list(merged.values())
+
+
+def _ref_key(ref: ColumnRef) -> tuple[str, str]:
+    return (ref.table or "", ref.column)
 
 
 def _reads_without_query(
