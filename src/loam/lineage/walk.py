@@ -100,7 +100,6 @@ class Walker:
         self.known_tables = known_tables
         self._memo: dict[tuple[int, str], Lineage] = {}
         self._active: set[tuple[int, str]] = set()
-        self._last_guess_open = True
 
     # -- outputs of a scope ---------------------------------------------------
     def output_lineage(self, scope: Scope, name: str, index: int | None = None) -> Lineage:
@@ -316,12 +315,22 @@ class Walker:
                 definite.append(source)
             elif "*" in names:
                 maybe.append(source)
-        self._last_guess_open = bool(maybe)
         if len(definite) == 1 and not maybe:
             return definite[0], SURE
         if not definite and len(maybe) == 1:
             return maybe[0], NO_SCHEMA
         return None, UNRESOLVED
+
+    def _has_unknown_source(self, scope: Scope) -> bool:
+        for _, source in scope.selected_sources.values():
+            if isinstance(source, exp.Table):
+                if source.name not in self.known_tables:
+                    return True
+            elif isinstance(source.expression, exp.UDTF) or any(
+                o.name == "*" for o in scope_outputs(source)
+            ):
+                return True
+        return False
 
     def _unnest(
         self, unnest: exp.Unnest, scope: Scope, name: str, role: Role, out: Lineage, path: str
@@ -345,8 +354,7 @@ class Walker:
         select = scope.expression
         if not isinstance(select, exp.Select) or column.table:
             return False
-        self._guess_source(column.name, scope)
-        if self._last_guess_open:  # a source of unknown columns might hold the name
+        if self._has_unknown_source(scope):  # a source of unknown columns might hold the name
             return False
         for projection in select.expressions:
             if projection is column or column in projection.find_all(exp.Column):
