@@ -61,7 +61,7 @@ def iter_extract(
     schema: SchemaInput | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     processes: int | None = None,
-    chunksize: int = 32,
+    chunksize: int = 64,
 ) -> Iterator[QueryLineage]:
     """Like ``extract_many`` but yields results in input order as they complete."""
     options = {
@@ -90,7 +90,7 @@ def extract_many(
     schema: SchemaInput | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     processes: int | None = None,
-    chunksize: int = 32,
+    chunksize: int = 64,
 ) -> list[QueryLineage]:
     """Lineage of many queries, in input order, using ``processes`` worker processes
     (default: one per core; 1 runs in this process). A query that fails or runs past
