@@ -131,3 +131,19 @@ def test_new_user_asks_what_breaks(tmp_path: Path) -> None:
         ("mart.domains.domain", "growth@acme.io"),
     ]
     assert impact.queries == ("job-0", "job-3", "job-4")
+
+
+def test_struct_fields_count_as_the_column() -> None:
+    """Dropping a struct/array column breaks whatever reads its fields (GA4 event params)."""
+    sql = """CREATE TABLE mart.pages AS
+    SELECT user_id,
+      (SELECT value.string_value FROM UNNEST(event_params) WHERE key = 'page') AS page
+    FROM `acme.ga.events_20240101`"""
+    schema = {"acme.ga.events_yyyymmdd": ["user_id", "event_params"]}
+    graph = LineageGraph.from_results([extract(sql, dialect="bigquery", schema=schema)])
+    params = ColumnRef("acme.ga.events_yyyymmdd", "event_params")
+    impact = graph.impact(params)
+    assert ColumnRef("mart.pages", "page") in {c.column for c in impact.columns}
+    tags = graph.propagate_tags({params: {"pii"}})
+    assert ColumnRef("mart.pages", "page") in tags
+    assert ColumnRef("mart.pages", "user_id") not in tags

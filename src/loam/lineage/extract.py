@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,6 +120,23 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+MAX_RECURSION = 6000
+
+
+@contextmanager
+def _deep_recursion() -> Iterator[None]:
+    """Long chains of CTEs or nested subqueries recurse deeply in the walk."""
+    previous = sys.getrecursionlimit()
+    if previous >= MAX_RECURSION:
+        yield
+        return
+    sys.setrecursionlimit(MAX_RECURSION)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
 def extract(
     sql: str,
     dialect: str | Dialect | None = None,
@@ -149,7 +167,7 @@ def extract(
         except (ParseError, TokenError) as error:
             raise LineageInputError(f"destination {destination!r} is not a table name") from error
     try:
-        with time_limit(timeout):
+        with time_limit(timeout), _deep_recursion():
             statements = _extract_script(sql, context)
     except QueryTimeout:
         return QueryLineage(sql=sql, error=f"timed out after {timeout:g}s")

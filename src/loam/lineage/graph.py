@@ -198,7 +198,7 @@ class LineageGraph:
         """What breaks or changes if ``ref`` is dropped or changed: every column reached
         downstream (through values or influences), their tables and owners, and the
         queries that read the column along the way."""
-        starts = [ref]
+        starts = [ref, *self._fields_of(ref)]
         whole = ColumnRef(ref.table, ALL_COLUMNS)
         if ref.table and whole in self._down:
             starts.append(whole)  # SELECT * from the table carries the column too
@@ -229,6 +229,16 @@ class LineageGraph:
             queries=tuple(sorted(queries)),
         )
 
+    def _fields_of(self, ref: ColumnRef) -> list[ColumnRef]:
+        """Struct fields read below a column (``params.value`` under ``params``)."""
+        if not ref.table:
+            return []
+        prefix = ref.column + "."
+        return sorted(
+            (c for c in self._columns_of.get(ref.table, ()) if c.column.startswith(prefix)),
+            key=lambda c: c.column,
+        )
+
     def propagate_tags(
         self, tags: Mapping[ColumnRef, Iterable[str]]
     ) -> dict[ColumnRef, frozenset[str]]:
@@ -238,7 +248,7 @@ class LineageGraph:
         for ref, names in tags.items():
             names = set(names)
             result.setdefault(ref, set()).update(names)
-            for reached in self._walk([ref], self._down, None, True):
+            for reached in self._walk([ref, *self._fields_of(ref)], self._down, None, True):
                 result.setdefault(reached, set()).update(names)
         return {ref: frozenset(names) for ref, names in result.items()}
 

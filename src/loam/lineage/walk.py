@@ -100,6 +100,7 @@ class Walker:
         self.known_tables = known_tables
         self._memo: dict[tuple[int, str], Lineage] = {}
         self._active: set[tuple[int, str]] = set()
+        self._unnesting: set[int] = set()
 
     # -- outputs of a scope ---------------------------------------------------
     def output_lineage(self, scope: Scope, name: str, index: int | None = None) -> Lineage:
@@ -254,7 +255,9 @@ class Walker:
             owner = owner.parent
         if source is None and not table:
             source, guessed = self._guess_source(name, scope)
-            while source is None and not scope.selected_sources and scope.parent is not None:
+            # correlated: a scope whose only sources are the UNNESTs being expanded (or
+            # none) reads the column from the enclosing query
+            while source is None and not self._open_sources(scope) and scope.parent is not None:
                 scope = scope.parent
                 owner = scope
                 source, guessed = self._guess_source(name, scope)
@@ -295,11 +298,19 @@ class Walker:
         for ref, (inner, conf) in self.output_lineage(source, name).items():
             add(out, with_path(ref, path), combine(role, inner), conf)
 
+    def _open_sources(self, scope: Scope) -> list[exp.Table | Scope]:
+        """Sources a bare column may come from: an UNNEST cannot feed its own argument."""
+        return [
+            source
+            for _, source in scope.selected_sources.values()
+            if not (isinstance(source, Scope) and id(source.expression) in self._unnesting)
+        ]
+
     def _guess_source(self, name: str, scope: Scope) -> tuple[exp.Table | Scope | None, float]:
         """The one source an unqualified column can come from, when sqlglot could not say."""
         definite: list[exp.Table | Scope] = []
         maybe: list[exp.Table | Scope] = []
-        for _, source in scope.selected_sources.values():
+        for source in self._open_sources(scope):
             if isinstance(source, exp.Table):
                 columns = self.known_tables.get(source.name)
                 if columns is None:
@@ -340,8 +351,12 @@ class Walker:
         if alias and alias.this and not value_names:
             value_names = {alias.name}
         inner: Lineage = {}
-        for array in unnest.expressions:
-            self.visit(array, scope, EdgeSubkind.IDENTITY, inner)
+        self._unnesting.add(id(unnest))
+        try:
+            for array in unnest.expressions:
+                self.visit(array, scope, EdgeSubkind.IDENTITY, inner)
+        finally:
+            self._unnesting.discard(id(unnest))
         field = "" if name in value_names else name
         full = ".".join(p for p in (field, path) if p)
         for ref, (inner_role, conf) in inner.items():
