@@ -224,9 +224,33 @@ def _flatten(statements: list[exp.Expr | None]) -> Iterator[exp.Expr]:
         if isinstance(statement, exp.Create) and isinstance(statement.expression, exp.Block):
             inner = statement.expression
         if isinstance(inner, exp.Block):
-            yield from _flatten(list(inner.expressions))
+            yield from _flatten([_statement_or_block(e) for e in inner.expressions])
         else:
             yield statement
+
+
+_WRITES = (exp.Insert, exp.Update, exp.Merge, exp.Delete, exp.Create)
+_STATEMENTS = (exp.Query, exp.Block, *_WRITES)
+
+
+def _statement_or_block(node: exp.Expr) -> exp.Expr:
+    """Control flow (IF, WHILE, TRY) inside a procedure: the statements it holds."""
+    if isinstance(node, _STATEMENTS):
+        return node
+    found = [
+        n
+        for n in node.find_all(*_WRITES)
+        if not isinstance(n.parent, exp.When)
+        and not any(isinstance(a, _WRITES) for a in _ancestors(n, node))
+    ]
+    return exp.Block(expressions=found) if found else node
+
+
+def _ancestors(node: exp.Expr, stop: exp.Expr) -> Iterator[exp.Expr]:
+    parent = node.parent
+    while parent is not None and parent is not stop:
+        yield parent
+        parent = parent.parent
 
 
 def _procedure_body(statement: exp.Expr) -> str | None:
