@@ -77,7 +77,7 @@ def resolve_dialect(dialect: str | Dialect | None) -> Dialect:
     return instance
 
 
-_CATALOGS: dict[tuple[int, str, Defaults], tuple[object, SchemaCatalog]] = {}
+_CATALOGS: dict[tuple[int, int, str, Defaults], tuple[object, SchemaCatalog]] = {}
 _MAX_CACHED_CATALOGS = 16
 
 
@@ -86,7 +86,9 @@ def catalog_for(schema: SchemaInput | None, dialect: Dialect, defaults: Defaults
     matters when the same schema serves thousands of queries."""
     if not schema:
         return SchemaCatalog(None, dialect, defaults)
-    key = (id(schema), type(dialect).__name__, defaults)
+    # Keyed by identity (and size, to notice added tables): treat a schema mapping as
+    # read-only while queries are being extracted against it.
+    key = (id(schema), len(schema), type(dialect).__name__, defaults)
     hit = _CATALOGS.get(key)
     if hit is None or hit[0] is not schema:
         if len(_CATALOGS) >= _MAX_CACHED_CATALOGS:
