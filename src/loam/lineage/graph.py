@@ -230,12 +230,12 @@ class LineageGraph:
         )
 
     def _fields_of(self, ref: ColumnRef) -> list[ColumnRef]:
-        """Struct fields read below a column (``params.value`` under ``params``)."""
+        """Struct fields read below a column (``params.value``, ``params[key=page].value``)."""
         if not ref.table:
             return []
-        prefix = ref.column + "."
+        prefixes = (ref.column + ".", ref.column + "[")
         return sorted(
-            (c for c in self._columns_of.get(ref.table, ()) if c.column.startswith(prefix)),
+            (c for c in self._columns_of.get(ref.table, ()) if c.column.startswith(prefixes)),
             key=lambda c: c.column,
         )
 

@@ -93,6 +93,42 @@ def _select_outputs(expression: exp.Expr) -> list[Output]:
     return outputs
 
 
+def _element_selector(
+    unnest: exp.Unnest, scope: Scope, value_names: set[str]
+) -> tuple[str, str] | None:
+    """``WHERE key = 'page'`` over ``UNNEST(params)`` picks one keyed element (GA4 event
+    parameters): its fields are then ``params[key=page].value``, so lineage starts at the
+    parameter rather than the whole array."""
+    where = scope.expression.args.get("where") if isinstance(scope.expression, exp.Select) else None
+    if where is None or len(scope.selected_sources) != 1:
+        return None
+    condition = where.this
+    terms = list(condition.flatten()) if isinstance(condition, exp.And) else [condition]
+    qualifiers = {"", *value_names}
+    for term in terms:
+        if not isinstance(term, exp.EQ):
+            continue
+        column, literal = term.this, term.expression
+        if isinstance(column, exp.Literal):
+            column, literal = literal, column
+        if (  # element.key where the element itself is named (BigQuery: UNNEST(a) AS e)
+            isinstance(column, exp.Dot)
+            and isinstance(column.this, exp.Column)
+            and column.this.name in value_names
+            and isinstance(literal, exp.Literal)
+            and literal.is_string
+        ):
+            return column.expression.name, literal.this
+        if (
+            isinstance(column, exp.Column)
+            and isinstance(literal, exp.Literal)
+            and literal.is_string
+            and column.table in qualifiers | set(scope.selected_sources)
+        ):
+            return column.name, literal.this
+    return None
+
+
 class Walker:
     """Resolves output columns of scopes to base-table columns."""
 
@@ -359,7 +395,10 @@ class Walker:
             self._unnesting.discard(id(unnest))
         field = "" if name in value_names else name
         full = ".".join(p for p in (field, path) if p)
+        selector = _element_selector(unnest, scope, value_names)
         for ref, (inner_role, conf) in inner.items():
+            if selector and ref.column != "*" and not full.startswith(selector[0]):
+                ref = ColumnRef(ref.table, f"{ref.column}[{selector[0]}={selector[1]}]")
             add(out, with_path(ref, full), combine(role, inner_role), conf)
 
     def _lateral_alias(
