@@ -352,3 +352,24 @@ def test_unknown_event(client: TestClient, viewer: dict[str, str]) -> None:
         client.get("/api/events/nope_nope_nope", headers=viewer), 404, "event_not_found"
     )
     assert "no event named 'nope_nope_nope'" in err["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("put", "/api/events/click_item_home", {"definition": {"name": "click_item_home"}}),
+        ("post", "/api/events/import", {"content": "{}"}),
+        ("post", "/api/events/sync", {}),
+    ],
+)
+def test_every_write_needs_an_editor(
+    client: TestClient,
+    created: dict[str, Any],
+    viewer: dict[str, str],
+    method: str,
+    path: str,
+    body: dict[str, Any],
+) -> None:
+    res = client.request(method.upper(), path, json=body, headers=viewer)
+    assert "needs the editor role" in assert_error(res, 403, "forbidden")["message"]
+    assert client.get("/api/events/click_item_home", headers=viewer).json()["version"] == "1-0-0"
