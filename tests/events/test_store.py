@@ -274,3 +274,34 @@ def test_yaml_booleans_in_enum_values_get_a_hint() -> None:
     data = yaml.safe_load("name: view_item_home\nparams:\n- {name: ok, type: enum, values: [yes]}")
     with pytest.raises(InvalidDefinition, match=r"params\.ok\.values\[0\]: .*quote the value"):
         parse_definition(data)
+
+
+def test_searches_and_saves_from_many_threads(reg: EventRegistry) -> None:
+    """The API answers from a thread pool: indexes are read while others save."""
+    errors: list[BaseException] = []
+    names = [f"view_{obj}_home" for obj in ("item", "banner", "coupon", "seller", "review")]
+
+    def save(name: str) -> None:
+        try:
+            reg.save(
+                {"name": name, "description": f"{name} seen"}, author="ana", allow_similar=True
+            )
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    def search() -> None:
+        try:
+            for _ in range(20):
+                reg.search("seen")
+                reg.check_name("view_item_hoem")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in names]
+    threads += [threading.Thread(target=search) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(h.name for h in reg.search("seen")) == sorted(names)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -60,14 +61,16 @@ class EventRegistry:
         self.settings = settings
         self._signature = (0, 0)  # (count, newest id) of the versions the indexes include
         self._indexed: dict[str, str] = {}  # event -> the version the indexes hold
+        self._lock = threading.RLock()  # the API serves requests from several threads
         self._search = SearchIndex()
         self._names = NameIndex(synonyms=settings.naming.action_synonyms)
 
     # -- checks ---------------------------------------------------------------------------
 
     def check_name(self, name: str, *, exclude: str | None = None) -> NameReport:
-        self._refresh()
-        return check_name(name, self.settings.naming, self._names, exclude=exclude)
+        with self._lock:
+            self._refresh()
+            return check_name(name, self.settings.naming, self._names, exclude=exclude)
 
     def plan(self, data: Mapping[str, Any] | EventDefinition, bump: Bump = "auto") -> SavePlan:
         """The version number and classification a save would get (validates first)."""
@@ -148,7 +151,8 @@ class EventRegistry:
                 "reload it and save again"
             ) from exc
         if result.changed:
-            self._refresh()
+            with self._lock:
+                self._refresh()
             git = self.settings.git
             if git.path and git.sync_on_save:
                 result = self._sync_after_save(result, author, message)
@@ -264,22 +268,24 @@ class EventRegistry:
         param: str | None = None,
     ) -> list[SearchHit]:
         """Ranked dictionary search; filters narrow it to a team, service, status, tag, param."""
-        self._refresh()
-        return self._search.search(
-            query,
-            limit=limit,
-            offset=offset,
-            team=team,
-            service=service,
-            status=status,
-            tag=tag,
-            param=param,
-        )
+        with self._lock:
+            self._refresh()
+            return self._search.search(
+                query,
+                limit=limit,
+                offset=offset,
+                team=team,
+                service=service,
+                status=status,
+                tag=tag,
+                param=param,
+            )
 
     def events_with_param(self, param: str) -> dict[str, list[str]]:
         """Events whose parameter tree uses ``param`` (a name or a dotted path), with the paths."""
-        self._refresh()
-        return self._search.events_with_param(param)
+        with self._lock:
+            self._refresh()
+            return self._search.events_with_param(param)
 
     # -- helpers --------------------------------------------------------------------------
 
