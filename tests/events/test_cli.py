@@ -56,6 +56,13 @@ def test_create_edit_diff_show_export(ws: Path, tmp_path: Path) -> None:
     assert diff["classification"] == "additive"
     shown = yaml.safe_load(run(ws, "show", "click_item_home", "--version", "1-0-0"))
     assert shown == load_fixture("click_item_home.yaml")
+    audit = json.loads(run(ws, "history", "click_item_home", "--format", "json"))
+    assert [(a["actor"], a["action"], a["detail"]["version"]) for a in audit] == [
+        ("ana", "events.edit", "2-0-0"),
+        ("ana", "events.edit", "1-0-1"),
+        ("ana", "events.create", "1-0-0"),
+    ]
+    assert "history" not in run(ws, "history", "click_item_home")  # a table
     versions = yaml.safe_load(run(ws, "show", "click_item_home", "--versions"))
     assert [v["version"] for v in versions] == ["1-0-0", "1-0-1", "2-0-0"]
     assert versions[0]["author"] == "ana"

@@ -295,6 +295,39 @@ def show(
 
 
 @app.command()
+def history(
+    name: str,
+    format: FormatOpt = "table",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """The audit trail of an event: who changed it, when, and what."""
+    from loam.core.audit import history as audit_history
+
+    reg = _registry(workspace)
+    reg.get(name)
+    with reg.catalog.begin() as conn:
+        entries = audit_history(conn, target=f"event:{name}")
+    rows: list[dict[str, Any]] = [
+        {
+            "at": e.at.isoformat(timespec="seconds"),
+            "actor": e.actor,
+            "action": e.action,
+            "detail": e.detail,
+        }
+        for e in entries
+    ]
+    if format in ("json", "yaml"):
+        _emit(rows, format)
+        return
+    table = Table("at", "who", "action", "version", "what")
+    for r in rows:
+        d = r["detail"]
+        what = d.get("message") or "; ".join(d.get("changes", []))
+        table.add_row(r["at"], r["actor"], r["action"], str(d.get("version", "")), escape(what))
+    out.print(table)
+
+
+@app.command()
 def diff(
     name: str,
     old: Annotated[str, typer.Argument(help="From this version")],
