@@ -76,62 +76,15 @@ class AuthSettings(Section):
     admin_token: SecretStr | None = None
 
 
-DEFAULT_ACTIONS = (
-    "view",
-    "click",
-    "impression",
-    "search",
-    "scroll",
-    "swipe",
-    "submit",
-    "input",
-    "select",
-    "share",
-    "open",
-    "close",
-    "start",
-    "finish",
-    "complete",
-    "cancel",
-    "fail",
-    "like",
-    "unlike",
-    "follow",
-    "unfollow",
-    "chat",
-    "send",
-    "receive",
-    "purchase",
-    "pay",
-    "refund",
-    "signup",
-    "login",
-    "logout",
-    "install",
-    "update",
-    "delete",
-    "create",
-    "upload",
-    "download",
-    "play",
-    "pause",
-    "report",
-    "block",
-    "invite",
-    "save",
-    "remove",
-    "add",
-    "apply",
-    "request",
-    "confirm",
-    "reserve",
-    "load",
-    "enter",
-    "exit",
-    "edit",
-    "hide",
-    "copy",
-    "refresh",
+# The controlled vocabulary of actions a workspace starts with ([events.naming] actions).
+DEFAULT_ACTIONS: tuple[str, ...] = tuple(
+    (  # noqa: SIM905
+        "view click impression search scroll swipe submit input select share open close "
+        "start finish complete cancel fail like unlike follow unfollow chat send receive "
+        "purchase pay refund signup login logout install update delete create upload "
+        "download play pause report block invite save remove add apply request confirm "
+        "reserve load enter exit edit hide copy refresh"
+    ).split()
 )
 
 # Words people reach for that the vocabulary spells differently: suggested, never accepted.
