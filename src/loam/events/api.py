@@ -109,20 +109,50 @@ def grammar(ws: Workspace = Depends(workspace), _: Principal = Depends(viewer)) 
 
 @router.get("/facets", summary="Teams, services, statuses and tags with their event counts")
 def facets(
-    reg: EventRegistry = Depends(_registry), _: Principal = Depends(viewer)
-) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {"teams": {}, "services": {}, "statuses": {}, "tags": {}}
-    for e in reg.list_events():
-        for key, values in (
-            ("teams", [e.owner]),
-            ("services", [e.service]),
-            ("statuses", [e.status]),
-            ("tags", e.tags),
-        ):
-            for v in values:
-                if v:
-                    out[key][v] = out[key].get(v, 0) + 1
-    return {k: dict(sorted(v.items())) for k, v in out.items()}
+    q: str = Query("", description="count only the events this search finds"),
+    team: str | None = None,
+    service: str | None = None,
+    status: str | None = None,
+    tag: str | None = None,
+    reg: EventRegistry = Depends(_registry),
+    _: Principal = Depends(viewer),
+) -> dict[str, Any]:
+    """Counts per value over the events matching ``q`` and the other filters.
+
+    Each facet ignores its own filter (choosing team ``ads`` still shows how many events
+    the other teams have); ``total`` counts the events matching everything.
+    """
+    hits = [h.summary for h in reg.search(q, limit=_ALL)]
+    chosen = {"teams": team, "services": service, "statuses": status, "tags": tag}
+    out: dict[str, Any] = {}
+    for key in chosen:
+        counts: dict[str, int] = {}
+        for e in hits:
+            if not _facet_match(e, chosen, skip=key):
+                continue
+            for v in _facet_values(e, key):
+                counts[v] = counts.get(v, 0) + 1
+        out[key] = dict(sorted(counts.items()))
+    out["total"] = sum(1 for e in hits if _facet_match(e, chosen))
+    return out
+
+
+_ALL = 10_000_000
+_FACET_FIELDS = {"teams": "owner", "services": "service", "statuses": "status", "tags": "tags"}
+
+
+def _facet_values(summary: dict[str, Any], key: str) -> list[str]:
+    value = summary.get(_FACET_FIELDS[key])
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if v]
+
+
+def _facet_match(summary: dict[str, Any], chosen: dict[str, str | None], skip: str = "") -> bool:
+    return all(
+        not wanted or wanted in _facet_values(summary, key)
+        for key, wanted in chosen.items()
+        if key != skip
+    )
 
 
 @router.get("/parameters/{param}", summary="Which events use a parameter")
