@@ -1,7 +1,7 @@
 // /events: the dictionary. Search as you type, filter by team, service, status and tag;
 // the search and the filters live in the URL so a link shows the same list.
 import { keepPreviousData, useQuery, type UseQueryResult } from "@tanstack/react-query";
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { PageHeader } from "../components/PageHeader";
 import { ErrorPanel, Loading } from "../components/QueryState";
@@ -35,8 +35,16 @@ export function DictionaryPage() {
   const typed = useDebounced(text, 250);
   const searchId = useId();
 
-  // The back button changes the URL: the box follows it.
-  useEffect(() => setText(params.get("q") ?? ""), [params]);
+  // The back button or a link changes the URL: the box follows it (but not our own writes,
+  // which would drop letters typed since).
+  const written = useRef(filters.q);
+  useEffect(() => {
+    const q = params.get("q") ?? "";
+    if (q !== written.current) {
+      written.current = q;
+      setText(q);
+    }
+  }, [params]);
 
   // Typing changes the URL once it settles; one history entry per search, not per letter.
   useEffect(() => {
@@ -45,6 +53,7 @@ export function DictionaryPage() {
     const next = new URLSearchParams(params);
     if (typed) next.set("q", typed);
     else next.delete("q");
+    written.current = typed;
     setParams(next, { replace: current !== "" && typed !== "" });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [typed]);

@@ -1,11 +1,21 @@
 // One parameter in the builder: name, type, required, PII, description, examples and the
 // type's own settings; objects and arrays hold more editors, to any depth.
 import { useId, useState } from "react";
-import { PARAM_TYPES, type ParamType } from "../types";
+import { PARAM_TYPES, type ParamType, type Problem } from "../types";
 import { useBuilder } from "./context";
 import { withType, type ParamDraft } from "./draft";
 import { FieldProblems } from "./FieldProblems";
 import { TypeSettings } from "./TypeSettings";
+
+const EXAMPLE_HINT: Partial<Record<ParamType, string>> = {
+  string: "it_8f2c19, it_77a0",
+  integer: "3, 12",
+  float: "36.5, 99.9",
+  boolean: "true",
+  timestamp: "2026-05-01T09:30:00Z",
+  date: "2026-05-01",
+  enum: "one of the allowed values",
+};
 
 const SCALARS: ParamType[] = ["string", "integer", "float", "boolean", "timestamp", "date", "enum"];
 
@@ -28,8 +38,13 @@ export function ParamEditor({
   const [collapsed, setCollapsed] = useState(false);
   const id = useId();
   const problems = problemsAt(path);
-  const nameProblems = problems.filter((p) => !/\.constraints/.test(p.where) && isNameProblem(p.problem));
-  const otherProblems = problems.filter((p) => !nameProblems.includes(p) && !/\.constraints/.test(p.where));
+  const unnamed = !param.name.trim();
+  const nameProblems: Problem[] = unnamed
+    ? [{ where: path, problem: "Give this parameter a name (snake_case)." }]
+    : problems.filter((p) => p.part === "param_name");
+  const otherProblems = unnamed
+    ? []
+    : problems.filter((p) => p.part !== "param_name" && !p.where.includes(".constraints"));
   const label = param.name || `new parameter ${index + 1}`;
   const set = (edit: (p: ParamDraft) => ParamDraft) =>
     update(param.uid, (node) => edit(node as ParamDraft));
@@ -152,7 +167,7 @@ export function ParamEditor({
               <input
                 id={`${id}-examples`}
                 value={param.examples}
-                placeholder="Comma separated, e.g. it_8f2c19, it_77a0"
+                placeholder={`Comma separated, e.g. ${EXAMPLE_HINT[param.type] ?? "a, b"}`}
                 onChange={(event) => set((p) => ({ ...p, examples: event.target.value }))}
               />
             </div>
@@ -163,9 +178,4 @@ export function ParamEditor({
       </fieldset>
     </li>
   );
-}
-
-/** Problems about the name itself (snake_case, envelope, duplicates) go beside the name. */
-function isNameProblem(text: string): boolean {
-  return /name|snake|envelope|shadow|twice|reserved/i.test(text);
 }

@@ -75,7 +75,7 @@ function ConstraintFields({ node, path }: { node: TypeDraft; path: string }) {
             className={key === "pattern" ? "mono" : ""}
             inputMode={key === "pattern" ? undefined : "decimal"}
             value={node.constraints[key]}
-            placeholder={key === "pattern" ? "^it_[0-9a-z]+$" : "none"}
+            placeholder={key === "pattern" ? "a regular expression" : "none"}
             aria-invalid={Boolean(errors[key])}
             aria-describedby={errors[key] ? `${id}-${key}-error` : undefined}
             onChange={(event) =>
@@ -100,9 +100,9 @@ function ItemEditor({ node, path, depth }: { node: TypeDraft; path: string; dept
   const id = useId();
   const problems = problemsAt(path).filter((p) => !p.where.includes(".constraints"));
   return (
-    <div className="item-editor" role="group" aria-labelledby={`${id}-label`}>
+    <div className="item-editor" role="group" aria-label={`Elements of ${path.replace(/\[\]$/, "")}`}>
       <div className="field field-type">
-        <label id={`${id}-label`} htmlFor={`${id}-type`}>
+        <label htmlFor={`${id}-type`}>
           Each element is
         </label>
         <select

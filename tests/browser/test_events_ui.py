@@ -1,0 +1,285 @@
+"""The Event Center in headless Chromium against a real ``loam up``.
+
+A product manager's path through it: define an event with parameters nested
+four levels deep, trip over the naming grammar and take the suggestion, save,
+find the event in the dictionary, change it additively and then breakingly
+(confirming the new MODEL version), and compare the versions. A viewer sees no
+edit buttons. Every step leaves a screenshot in ``test-artifacts/events-*.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import LoamServer
+
+pytestmark = pytest.mark.browser
+
+SEED = {
+    "name": "click_item_home",
+    "description": "The user tapped a listing card in the home feed.",
+    "owner": "marketplace",
+    "status": "active",
+    "tags": ["feed"],
+    "params": [{"name": "item_id", "type": "string", "required": True}],
+}
+
+
+def api(server: LoamServer, token: str, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        server.url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def tokens(loam_server: LoamServer) -> dict[str, str]:
+    made = {
+        "editor": loam_server.create_token("pm-editor", "editor"),
+        "viewer": loam_server.create_token("analyst", "viewer"),
+    }
+    api(loam_server, made["editor"], "POST", "/api/events", {"definition": SEED})
+    return made
+
+
+def sign_in(page: Page, server: LoamServer, token: str, path: str = "/events") -> None:
+    page.goto(f"{server.url}{path}?token={token}")
+    expect(page.get_by_test_id("identity")).to_be_visible()
+
+
+def param(page: Page, path: str) -> Locator:
+    """The editor of the parameter at ``path`` (its own fields come before its children's)."""
+    return page.get_by_role("group", name=f"Parameter {path}", exact=True)
+
+
+def add_param(page: Page, button: str, name: str, kind: str = "string") -> Locator:
+    """Clicks an "Add parameter" button; the new name field has focus, so typing names it."""
+    page.get_by_role("button", name=button, exact=True).click()
+    page.keyboard.type(name)
+    editor = param(page, name if "to " not in button else f"{button.split(' to ')[1]}.{name}")
+    if kind != "string":
+        editor.get_by_label("Type", exact=True).first.select_option(kind)
+    return editor
+
+
+def test_define_find_change_and_compare_an_event(
+    page: Page, loam_server: LoamServer, tokens: dict[str, str], artifacts: Path
+) -> None:
+    sign_in(page, loam_server, tokens["editor"])
+    main = page.get_by_role("main")
+    expect(main.get_by_role("heading", level=1)).to_have_text("Event dictionary")
+    expect(main.get_by_role("link", name="click_item_home")).to_be_visible()
+    page.screenshot(path=artifacts / "events-01-dictionary.png", full_page=True)
+
+    # -- the builder: the name is checked while it is typed ----------------------------
+    main.get_by_role("link", name="New event").click()
+    expect(page).to_have_url(loam_server.url + "/events/new")
+    name = page.get_by_label("Event name")
+    status = page.get_by_test_id("name-status")
+
+    name.fill("click_itme_home")  # fine by the grammar, but spelt like an existing event
+    duplicates = page.get_by_test_id("near-duplicates")
+    expect(duplicates).to_contain_text("spelt almost the same")
+    expect(duplicates.get_by_role("link", name=re.compile("click_item_home"))).to_have_attribute(
+        "href", "/events/click_item_home"
+    )
+    page.screenshot(path=artifacts / "events-02-near-duplicate.png")
+
+    name.fill("item_view_home")  # words in the wrong order
+    expect(status).to_contain_text("wrong order")
+    expect(name).to_have_attribute("aria-invalid", "true")
+    suggestion = page.get_by_test_id("apply-suggestion")
+    expect(suggestion).to_contain_text("view_item_home")
+    page.screenshot(path=artifacts / "events-03-naming-error.png")
+    suggestion.click()
+    expect(name).to_have_value("view_item_home")
+    expect(status).to_contain_text("Follows the naming grammar")
+    expect(page.get_by_test_id("near-duplicates")).to_have_count(0)
+
+    page.get_by_label("Description", exact=True).first.fill(
+        "A listing card became visible in the home feed."
+    )
+    page.get_by_label("Owner team").fill("marketplace")
+    page.get_by_label("Tags").fill("feed, kpi")
+
+    # -- parameters, four levels: item > seller > badges (array of objects) > kind ------
+    item = add_param(page, "+ Add parameter", "item", "object")
+    item.get_by_label("Required").first.check()
+    item_id = add_param(page, "+ Add parameter to item", "item_id")
+    item_id.get_by_label("Required").check()
+    item_id.get_by_label("Pattern (regex)").fill("^it_[0-9a-z]+$")
+    item_id.get_by_label("Examples").fill("it_8f2c19")
+    add_param(page, "+ Add parameter to item", "seller", "object")
+    badges = add_param(page, "+ Add parameter to item.seller", "badges", "array")
+    badges.get_by_label("Each element is").select_option("object")
+    page.get_by_role("button", name="+ Add parameter to item.seller.badges[]").click()
+    page.keyboard.type("kind")
+    kind = param(page, "item.seller.badges[].kind")
+    kind.get_by_label("Type", exact=True).select_option("enum")
+    kind.get_by_label("Allowed values").fill("new, top_rated")
+    kind.get_by_label("Required").check()
+
+    # A parameter name that breaks the rules is flagged at the field itself.
+    wrong = add_param(page, "+ Add parameter", "userId", "integer")
+    problems = wrong.get_by_test_id("field-problems").first
+    expect(problems).to_contain_text("snake_case")
+    expect(problems).to_contain_text("user_id")
+    expect(wrong.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path=artifacts / "events-04-param-name-error.png", full_page=True)
+    wrong.get_by_label("Name", exact=True).fill("position")
+    position = param(page, "position")
+    position.get_by_label("Required").check()
+    position.get_by_label("Minimum").fill("0")
+    expect(page.get_by_text("✓ No problems found.")).to_be_visible()
+
+    # The live preview shows the generated schemas as the form changes.
+    preview = page.get_by_role("complementary", name="Live preview")
+    expect(preview.get_by_test_id("export-spark")).to_contain_text('"top_rated"')
+    expect(preview.get_by_test_id("export-spark")).to_contain_text('"containsNull": false')
+    preview.get_by_role("tab", name="BigQuery schema").click()
+    expect(preview.get_by_test_id("export-bigquery")).to_contain_text('"REPEATED"')
+    page.screenshot(path=artifacts / "events-05-builder.png", full_page=True)
+
+    # -- save: the dialog says what the save will do first --------------------------------
+    page.get_by_role("button", name="Review and save…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("will be registered as version 1-0-0")
+    page.screenshot(path=artifacts / "events-06-register.png")
+    dialog.get_by_role("button", name="Register 1-0-0").click()
+    expect(page).to_have_url(loam_server.url + "/events/view_item_home")
+    expect(main.get_by_role("heading", level=1)).to_have_text("view_item_home")
+    tree = main.get_by_role("list", name="Parameters")
+    expect(tree.locator('[data-path="item.seller.badges[].kind"]')).to_contain_text("enum")
+    expect(tree.locator('[data-path="item.seller.badges[].kind"]')).to_have_attribute(
+        "data-depth", "4"
+    )
+    expect(main.get_by_test_id("volume-panel")).to_contain_text("No pipeline data yet")
+    page.screenshot(path=artifacts / "events-07-event-page.png", full_page=True)
+
+    # -- the dictionary finds it; the search and filters live in the URL ------------------
+    page.get_by_role("link", name="Event dictionary").first.click()
+    page.get_by_label("Search events").fill("badges")
+    expect(page).to_have_url(re.compile(r"/events\?q=badges$"))
+    results = main.get_by_test_id("event-results")
+    expect(results.get_by_role("link")).to_have_count(1)
+    expect(results).to_contain_text("view_item_home")
+    expect(results).to_contain_text("marketplace")
+    page.get_by_label("Search events").fill("")
+    expect(page).to_have_url(loam_server.url + "/events")
+    page.get_by_test_id("facet-tag-kpi").click()
+    expect(page).to_have_url(re.compile(r"tag=kpi"))
+    expect(results.get_by_role("link")).to_have_count(1)
+    page.screenshot(path=artifacts / "events-08-dictionary-filtered.png")
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"tag=kpi"))
+    expect(results.get_by_role("link")).to_have_count(2)
+    page.goto(loam_server.url + "/events?q=view")  # a shared link shows the same list
+    expect(page.get_by_label("Search events")).to_have_value("view")
+    results.get_by_role("link", name="view_item_home").click()
+
+    # -- an additive change: a new optional parameter, moved by keyboard ------------------
+    main.get_by_role("link", name="Edit event").click()
+    expect(page).to_have_url(loam_server.url + "/events/view_item_home/edit")
+    expect(page.get_by_label("Event name")).to_have_attribute("readonly", "")
+    add_param(page, "+ Add parameter", "is_promoted", "boolean")
+    up = page.get_by_role("button", name="Move is_promoted up")
+    up.focus()
+    page.keyboard.press("Enter")
+    top_level = page.locator(".param-list-top > .param-list > .param-editor")
+    expect(top_level.nth(1)).to_have_attribute("data-path", "is_promoted")
+    expect(page.get_by_role("button", name="Move is_promoted up")).to_be_focused()
+    page.get_by_role("button", name="Review and save…").click()
+    expect(dialog.get_by_test_id("save-plan")).to_contain_text("Additive")
+    expect(dialog.get_by_test_id("save-plan")).to_contain_text("1-0-0 → 1-0-1")
+    expect(dialog).to_contain_text("optional parameter 'is_promoted' (boolean) added")
+    dialog.get_by_label("What changed and why (optional)").fill("track boosted cards")
+    page.screenshot(path=artifacts / "events-09-additive.png")
+    dialog.get_by_role("button", name="Save version 1-0-1").click()
+    expect(main.get_by_test_id("version-history")).to_contain_text("track boosted cards")
+    expect(main.locator(".facts")).to_contain_text("1-0-1")
+
+    # -- a breaking change: removing a parameter needs an explicit MODEL bump --------------
+    main.get_by_role("link", name="Edit event").click()
+    page.get_by_role("button", name="Remove position").click()
+    expect(param(page, "position")).to_have_count(0)
+    page.get_by_role("button", name="Review and save…").click()
+    plan = dialog.get_by_test_id("save-plan")
+    expect(plan).to_contain_text("Breaking")
+    expect(plan).to_contain_text("1-0-1 → 2-0-0")
+    expect(dialog).to_contain_text("parameter 'position' removed")
+    save = dialog.get_by_role("button", name="Save breaking version 2-0-0")
+    expect(save).to_be_disabled()
+    page.screenshot(path=artifacts / "events-10-breaking.png")
+    dialog.get_by_label("I understand: save as the breaking version 2-0-0").check()
+    save.click()
+    expect(main.locator(".facts")).to_contain_text("2-0-0")
+    history = main.get_by_test_id("version-history")
+    expect(history).to_contain_text("Breaking")
+    expect(history).to_contain_text("pm-editor")
+    assert (
+        api(loam_server, tokens["viewer"], "GET", "/api/events/view_item_home")["version"]
+        == "2-0-0"
+    )
+
+    # -- the diff: any two versions side by side ------------------------------------------
+    main.get_by_role("link", name="Compare versions").click()
+    expect(page).to_have_url(re.compile(r"/events/view_item_home/diff\?from=1-0-1&to=2-0-0$"))
+    page.get_by_label("From").select_option("1-0-0")
+    expect(page).to_have_url(re.compile(r"from=1-0-0&to=2-0-0"))
+    summary = main.get_by_test_id("diff-summary")
+    expect(summary).to_contain_text("1-0-0 → 2-0-0")
+    expect(
+        summary.locator(".change-breaking", has_text="parameter 'position' removed")
+    ).to_be_visible()
+    expect(summary.locator(".change-additive", has_text="is_promoted")).to_be_visible()
+    left, right = main.get_by_test_id("diff-from"), main.get_by_test_id("diff-to")
+    expect(left.locator('[data-path="position"]')).to_have_class(re.compile("mark-removed"))
+    expect(right.locator('[data-path="position"]')).to_have_count(0)
+    expect(right.locator('[data-path="is_promoted"]')).to_have_class(re.compile("mark-added"))
+    page.screenshot(path=artifacts / "events-11-diff.png", full_page=True)
+
+
+def test_a_viewer_reads_but_sees_no_edit_buttons(
+    page: Page, loam_server: LoamServer, tokens: dict[str, str], artifacts: Path
+) -> None:
+    sign_in(page, loam_server, tokens["viewer"])
+    main = page.get_by_role("main")
+    expect(main.get_by_role("link", name="click_item_home")).to_be_visible()
+    expect(main.get_by_role("link", name="New event")).to_have_count(0)
+
+    main.get_by_role("link", name="click_item_home").click()
+    expect(main.get_by_role("heading", level=1)).to_have_text("click_item_home")
+    expect(main.get_by_role("list", name="Parameters")).to_contain_text("item_id")
+    expect(main.get_by_role("link", name="Edit event")).to_have_count(0)
+    page.screenshot(path=artifacts / "events-12-viewer.png", full_page=True)
+
+    # The exports are there for reading and copying.
+    expect(main.get_by_test_id("export-spark")).to_contain_text('"item_id"')
+    main.get_by_role("tab", name="JSON Schema").click()
+    expect(main.get_by_test_id("export-jsonschema")).to_contain_text("2020-12")
+
+    # Typing the edit address directly explains instead of showing a form.
+    page.goto(loam_server.url + "/events/click_item_home/edit")
+    expect(main).to_contain_text("Editing needs the editor role")
+    expect(page.get_by_label("Event name")).to_have_count(0)
+
+
+def test_errors_are_shown_not_swallowed(
+    page: Page, loam_server: LoamServer, tokens: dict[str, str], artifacts: Path
+) -> None:
+    sign_in(page, loam_server, tokens["viewer"], "/events/no_such_event")
+    panel = page.get_by_test_id("error-panel")
+    expect(panel).to_contain_text("Cannot show no_such_event")
+    expect(panel).to_contain_text("event_not_found")
+    page.screenshot(path=artifacts / "events-13-not-found.png")
