@@ -53,6 +53,14 @@ def tokens(loam_server: LoamServer) -> dict[str, str]:
     return made
 
 
+def tall_screenshot(page: Page, path: Path) -> None:
+    """The whole page in one window as tall as it is, so sticky bars stay where they belong."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": 1280, "height": max(800, min(int(height), 6000))})
+    page.screenshot(path=path)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def sign_in(page: Page, server: LoamServer, token: str, path: str = "/events") -> None:
     page.goto(f"{server.url}{path}?token={token}")
     expect(page.get_by_test_id("identity")).to_be_visible()
@@ -80,7 +88,7 @@ def test_define_find_change_and_compare_an_event(
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", level=1)).to_have_text("Event dictionary")
     expect(main.get_by_role("link", name="click_item_home")).to_be_visible()
-    page.screenshot(path=artifacts / "events-01-dictionary.png", full_page=True)
+    tall_screenshot(page, artifacts / "events-01-dictionary.png")
 
     # -- the builder: the name is checked while it is typed ----------------------------
     main.get_by_role("link", name="New event").click()
@@ -136,7 +144,7 @@ def test_define_find_change_and_compare_an_event(
     expect(problems).to_contain_text("snake_case")
     expect(problems).to_contain_text("user_id")
     expect(wrong.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
-    page.screenshot(path=artifacts / "events-04-param-name-error.png", full_page=True)
+    tall_screenshot(page, artifacts / "events-04-param-name-error.png")
     wrong.get_by_label("Name", exact=True).fill("position")
     position = param(page, "position")
     position.get_by_label("Required").check()
@@ -147,9 +155,9 @@ def test_define_find_change_and_compare_an_event(
     preview = page.get_by_role("complementary", name="Live preview")
     expect(preview.get_by_test_id("export-spark")).to_contain_text('"top_rated"')
     expect(preview.get_by_test_id("export-spark")).to_contain_text('"containsNull": false')
-    preview.get_by_role("tab", name="BigQuery schema").click()
+    preview.get_by_role("tab", name="BigQuery").click()
     expect(preview.get_by_test_id("export-bigquery")).to_contain_text('"REPEATED"')
-    page.screenshot(path=artifacts / "events-05-builder.png", full_page=True)
+    tall_screenshot(page, artifacts / "events-05-builder.png")
 
     # -- save: the dialog says what the save will do first --------------------------------
     page.get_by_role("button", name="Review and save…").click()
@@ -159,13 +167,14 @@ def test_define_find_change_and_compare_an_event(
     dialog.get_by_role("button", name="Register 1-0-0").click()
     expect(page).to_have_url(loam_server.url + "/events/view_item_home")
     expect(main.get_by_role("heading", level=1)).to_have_text("view_item_home")
+    expect(main.get_by_test_id("saved-banner")).to_contain_text("registered as version 1-0-0")
     tree = main.get_by_role("list", name="Parameters")
     expect(tree.locator('[data-path="item.seller.badges[].kind"]')).to_contain_text("enum")
     expect(tree.locator('[data-path="item.seller.badges[].kind"]')).to_have_attribute(
         "data-depth", "4"
     )
     expect(main.get_by_test_id("volume-panel")).to_contain_text("No pipeline data yet")
-    page.screenshot(path=artifacts / "events-07-event-page.png", full_page=True)
+    tall_screenshot(page, artifacts / "events-07-event-page.png")
 
     # -- the dictionary finds it; the search and filters live in the URL ------------------
     page.get_by_role("link", name="Event dictionary").first.click()
@@ -223,6 +232,7 @@ def test_define_find_change_and_compare_an_event(
     page.screenshot(path=artifacts / "events-10-breaking.png")
     dialog.get_by_label("I understand: save as the breaking version 2-0-0").check()
     save.click()
+    expect(main.get_by_test_id("saved-banner")).to_contain_text("2-0-0 (breaking)")
     expect(main.locator(".facts")).to_contain_text("2-0-0")
     history = main.get_by_test_id("version-history")
     expect(history).to_contain_text("Breaking")
@@ -247,7 +257,7 @@ def test_define_find_change_and_compare_an_event(
     expect(left.locator('[data-path="position"]')).to_have_class(re.compile("mark-removed"))
     expect(right.locator('[data-path="position"]')).to_have_count(0)
     expect(right.locator('[data-path="is_promoted"]')).to_have_class(re.compile("mark-added"))
-    page.screenshot(path=artifacts / "events-11-diff.png", full_page=True)
+    tall_screenshot(page, artifacts / "events-11-diff.png")
 
 
 def test_a_viewer_reads_but_sees_no_edit_buttons(
@@ -262,7 +272,7 @@ def test_a_viewer_reads_but_sees_no_edit_buttons(
     expect(main.get_by_role("heading", level=1)).to_have_text("click_item_home")
     expect(main.get_by_role("list", name="Parameters")).to_contain_text("item_id")
     expect(main.get_by_role("link", name="Edit event")).to_have_count(0)
-    page.screenshot(path=artifacts / "events-12-viewer.png", full_page=True)
+    tall_screenshot(page, artifacts / "events-12-viewer.png")
 
     # The exports are there for reading and copying.
     expect(main.get_by_test_id("export-spark")).to_contain_text('"item_id"')

@@ -157,6 +157,7 @@ function SideBySide({
 }) {
   if (!from || !to) return null;
   const { left, right } = marks(changes);
+  const changedFields = new Set(changes.filter((c) => !c.path.startsWith("params")).map((c) => c.path));
   return (
     <div className="side-by-side">
       {[
@@ -171,9 +172,39 @@ function SideBySide({
             {v.author}, {formatWhen(v.created_at)}
             {v.message ? ` — ${v.message}` : ""}
           </p>
+          <VersionFields version={v} changed={changedFields} />
           <ParamTree params={v.definition.params ?? []} highlight={mark} label={`Parameters in ${v.version}`} />
         </section>
       ))}
     </div>
+  );
+}
+
+const EVENT_FIELDS = ["description", "owner", "service", "status", "tier", "tags"] as const;
+
+/** The event's own fields in one version, those the diff changed marked. */
+function VersionFields({ version, changed }: { version: EventVersion; changed: Set<string> }) {
+  const d = version.definition;
+  return (
+    <dl className="version-fields">
+      {EVENT_FIELDS.map((key) => {
+        const value =
+          key === "tags"
+            ? (d.tags ?? []).join(", ")
+            : key === "status"
+              ? (d.status ?? "draft")
+              : key === "tier"
+                ? (d.tier ?? "normal")
+                : (d[key] ?? "");
+        return (
+          <div key={key} style={{ display: "contents" }}>
+            <dt>{key}</dt>
+            <dd className={changed.has(key) ? "field-changed" : undefined} data-field={key}>
+              {value || "—"}
+            </dd>
+          </div>
+        );
+      })}
+    </dl>
   );
 }

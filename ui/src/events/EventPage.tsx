@@ -1,6 +1,6 @@
 // /events/:name: what an event means, who owns it, what it carries, how it changed, its files.
 import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router";
+import { Link, useLocation, useParams } from "react-router";
 import { PageHeader } from "../components/PageHeader";
 import { ErrorPanel, Loading } from "../components/QueryState";
 import { RequireRole } from "../components/RequireRole";
@@ -36,6 +36,8 @@ export function EventPage() {
 
 function EventView({ event }: { event: EventDetail }) {
   const d = event.definition;
+  const location = useLocation();
+  const saved = (location.state as { saved?: string } | null)?.saved;
   const slug = encodeURIComponent(event.name);
   const versions = event.versions;
   const previous = versions.length > 1 ? (versions[versions.length - 2]?.version ?? null) : null;
@@ -62,6 +64,11 @@ function EventView({ event }: { event: EventDetail }) {
           </>
         }
       />
+      {saved ? (
+        <p className="banner banner-ok" role="status" data-testid="saved-banner">
+          ✓ {saved}
+        </p>
+      ) : null}
       <dl className="facts">
         <div>
           <dt>Version</dt>
@@ -120,7 +127,8 @@ function EventView({ event }: { event: EventDetail }) {
       <section aria-labelledby="exports-title" className="panel">
         <h2 id="exports-title">Generated schemas</h2>
         <p className="muted small">
-          The files of version {event.version}, exactly as the registry writes them to Git.
+          Spark StructType JSON, BigQuery table schema and JSON Schema 2020-12 of version{" "}
+          {event.version}, exactly as the registry writes them to Git.
         </p>
         <ExportTabs
           label="Export format"

@@ -105,6 +105,7 @@ export function ExportTabs({
               className="tab"
               onClick={() => setFormat(tab.id)}
               onKeyDown={(event) => onKeyDown(event, index)}
+              title={tab.title}
             >
               {tab.label}
             </button>

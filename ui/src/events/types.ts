@@ -181,8 +181,8 @@ export interface SaveResult extends EventVersion {
 export type Bump = "auto" | "addition" | "revision" | "model";
 
 export const EXPORT_FORMATS = [
-  { id: "spark", label: "Spark StructType" },
-  { id: "bigquery", label: "BigQuery schema" },
-  { id: "jsonschema", label: "JSON Schema" },
+  { id: "spark", label: "Spark", title: "Spark StructType JSON" },
+  { id: "bigquery", label: "BigQuery", title: "BigQuery table schema" },
+  { id: "jsonschema", label: "JSON Schema", title: "JSON Schema 2020-12" },
 ] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]["id"];

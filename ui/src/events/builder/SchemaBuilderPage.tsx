@@ -11,6 +11,7 @@ import { useDebounced } from "../hooks";
 import type { EventDetail, Problem } from "../types";
 import { BuilderContext, type BuilderActions } from "./context";
 import {
+  countLocalErrors,
   definitionOf,
   draftFrom,
   editList,
@@ -146,6 +147,17 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
     [problems, setParams],
   );
 
+  const localErrors = useMemo(() => countLocalErrors(draft.params), [draft.params]);
+  const dirty = useMemo(() => JSON.stringify(definitionOf(initial)) !== JSON.stringify(definition), [initial, definition]);
+
+  // Leaving the page with unsaved work asks first.
+  useEffect(() => {
+    if (!dirty || reviewing) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty, reviewing]);
+
   const unplaced = problems.filter((p) => !p.where.startsWith("name") && !placed(p.where, draft));
   const title = existing ? `Edit ${existing.name}` : "New event";
 
@@ -200,7 +212,9 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
             </section>
             <div className="builder-actions">
               <p className="small muted" role="status" aria-live="polite">
-                {!hasName
+                {localErrors
+                  ? `${localErrors} constraint${localErrors === 1 ? " is" : "s are"} not a number.`
+                  : !hasName
                   ? "Give the event a name to check it."
                   : check.isFetching || settled !== definition
                     ? "Checking…"
@@ -219,14 +233,14 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
                   Cancel
                 </Link>
               )}
-              <button type="submit" className="primary" disabled={!definition.name}>
+              <button type="submit" className="primary" disabled={!definition.name || localErrors > 0}>
                 Review and save…
               </button>
             </div>
           </form>
           <aside className="builder-preview" aria-labelledby="preview-title">
             <h2 id="preview-title">Live preview</h2>
-            <p className="muted small">The schema files this definition generates.</p>
+            <p className="muted small">The Spark StructType and BigQuery schema this form generates.</p>
             {check.isError ? <ErrorPanel error={check.error} title="Cannot check the definition" /> : null}
             <ExportTabs
               label="Preview format"
@@ -247,7 +261,11 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
           onCancel={() => setReviewing(false)}
           onSaved={(result) =>
             navigate(`/events/${encodeURIComponent(result.name)}`, {
-              state: { saved: `${result.name} ${result.version} saved.` },
+              state: {
+                saved: result.created
+                  ? `${result.name} registered as version ${result.version}.`
+                  : `Saved as version ${result.version} (${result.classification}).`,
+              },
             })
           }
         />

@@ -288,3 +288,15 @@ export function move<T>(list: T[], index: number, by: -1 | 1): T[] {
   if (taken !== undefined) out.splice(to, 0, taken);
   return out;
 }
+
+/** How many fields hold a value the form cannot send (a constraint that is not a number). */
+export function countLocalErrors(params: ParamDraft[]): number {
+  let count = 0;
+  const visit = (t: TypeDraft) => {
+    count += Object.keys(constraintErrors(t)).length;
+    if (t.type === "array" && t.items) visit(t.items);
+    if (t.type === "object") t.params.forEach(visit);
+  };
+  params.forEach(visit);
+  return count;
+}
