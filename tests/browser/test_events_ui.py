@@ -260,6 +260,25 @@ def test_define_find_change_and_compare_an_event(
     tall_screenshot(page, artifacts / "events-11-diff.png")
 
 
+def test_a_near_duplicate_is_registered_only_when_confirmed(
+    page: Page, loam_server: LoamServer, tokens: dict[str, str]
+) -> None:
+    sign_in(page, loam_server, tokens["editor"], "/events/new")
+    page.get_by_label("Event name").fill("click_itme_home")
+    expect(page.get_by_test_id("near-duplicates")).to_contain_text("click_item_home")
+    page.get_by_role("button", name="Review and save…").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Similar events already exist")
+    register = dialog.get_by_role("button", name="Register 1-0-0")
+    expect(register).to_be_disabled()
+    dialog.get_by_label("It is a different event: register it anyway").check()
+    expect(register).to_be_enabled()
+    # Escape closes the dialog and keeps the work.
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_label("Event name")).to_have_value("click_itme_home")
+
+
 def test_a_viewer_reads_but_sees_no_edit_buttons(
     page: Page, loam_server: LoamServer, tokens: dict[str, str], artifacts: Path
 ) -> None:

@@ -137,7 +137,11 @@ export function DictionaryPage() {
               {results.isFetching && !results.data
                 ? "Searching…"
                 : total !== undefined
-                  ? `${total} event${total === 1 ? "" : "s"}${filters.q ? ` matching “${filters.q}”` : ""}`
+                  ? `${total} event${total === 1 ? "" : "s"}${filters.q ? ` matching “${filters.q}”` : ""}${
+                      results.data && total > results.data.events.length
+                        ? ` (the best ${results.data.events.length} shown: narrow the search to see the rest)`
+                        : ""
+                    }`
                   : ""}
             </p>
             {active.length ? (

@@ -11,6 +11,7 @@ export function SaveDialog({
   definition,
   baseVersion,
   allowSimilar,
+  onAllowSimilar,
   onCancel,
   onSaved,
 }: {
@@ -18,6 +19,7 @@ export function SaveDialog({
   /** The version the edit started from; null: a new event. */
   baseVersion: string | null;
   allowSimilar: boolean;
+  onAllowSimilar: (allow: boolean) => void;
   onCancel: () => void;
   onSaved: (result: SaveResult) => void;
 }) {
@@ -62,7 +64,15 @@ export function SaveDialog({
   const p = plan.data?.plan ?? null;
   const breaking = p?.needs_model_bump ?? false;
   const nothing = p !== null && p.exists && p.classification === "none";
-  const blocked = !plan.data?.valid || !p?.version || nothing || (breaking && !confirmed);
+  const similar = baseVersion === null ? (plan.data?.name?.near_duplicates ?? []) : [];
+  const taken = similar.some((d) => d.kind === "same_name");
+  const blocked =
+    !plan.data?.valid ||
+    !p?.version ||
+    nothing ||
+    (breaking && !confirmed) ||
+    taken ||
+    (similar.length > 0 && !allowSimilar);
 
   return (
     <dialog
@@ -133,6 +143,29 @@ export function SaveDialog({
                   I understand: save as the breaking version {p.version}
                 </label>
               </p>
+            </div>
+          ) : null}
+          {similar.length ? (
+            <div className="near-duplicates" role="alert">
+              <p className="small">
+                <strong>
+                  {taken ? "This name is already registered." : "Similar events already exist:"}
+                </strong>{" "}
+                {similar.map((d) => d.reason).join("; ")}.
+              </p>
+              {taken ? (
+                <p className="small">Edit the existing event instead of registering it again.</p>
+              ) : (
+                <p className="checkbox small">
+                  <input
+                    id={`${id}-similar`}
+                    type="checkbox"
+                    checked={allowSimilar}
+                    onChange={(event) => onAllowSimilar(event.target.checked)}
+                  />
+                  <label htmlFor={`${id}-similar`}>It is a different event: register it anyway</label>
+                </p>
+              )}
             </div>
           ) : null}
           {nothing ? null : (

@@ -214,7 +214,7 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
               <p className="small muted" role="status" aria-live="polite">
                 {localErrors
                   ? `${localErrors} constraint${localErrors === 1 ? " is" : "s are"} not a number.`
-                  : !hasName
+                  : !definition.name
                   ? "Give the event a name to check it."
                   : check.isFetching || settled !== definition
                     ? "Checking…"
@@ -258,6 +258,7 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
           definition={definition}
           baseVersion={existing?.version ?? null}
           allowSimilar={allowSimilar}
+          onAllowSimilar={setAllowSimilar}
           onCancel={() => setReviewing(false)}
           onSaved={(result) =>
             navigate(`/events/${encodeURIComponent(result.name)}`, {
