@@ -194,7 +194,9 @@ export function SaveDialog({
         >
           {save.isPending
             ? "Saving…"
-            : p?.version
+            : nothing
+              ? "Nothing to save"
+              : p?.version
               ? breaking
                 ? `Save breaking version ${p.version}`
                 : p.exists
