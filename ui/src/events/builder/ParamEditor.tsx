@@ -1,6 +1,6 @@
 // One parameter in the builder: name, type, required, PII, description, examples and the
 // type's own settings; objects and arrays hold more editors, to any depth.
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { PARAM_TYPES, type ParamType, type Problem } from "../types";
 import { useBuilder } from "./context";
 import { withType, type ParamDraft } from "./draft";
@@ -34,8 +34,11 @@ export function ParamEditor({
   parentUid: string;
   depth: number;
 }) {
-  const { update, remove, move, problemsAt } = useBuilder();
+  const { update, remove, move, problemsAt, folding } = useBuilder();
   const [collapsed, setCollapsed] = useState(false);
+  useEffect(() => {
+    if (folding.request) setCollapsed(folding.collapsed);
+  }, [folding]);
   const id = useId();
   const problems = problemsAt(path);
   const unnamed = !param.name.trim();

@@ -81,6 +81,7 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
   const [draft, setDraft] = useState(initial);
   const [allowSimilar, setAllowSimilar] = useState(false);
   const [reviewing, setReviewing] = useState(false);
+  const [folding, setFolding] = useState({ collapsed: false, request: 0 });
   const focusNext = useRef<string | null>(null);
 
   const definition = useMemo(() => definitionOf(draft), [draft]);
@@ -143,8 +144,9 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
         problems.filter(
           (p) => p.where === `params.${path}` || p.where.startsWith(`params.${path}.constraints`),
         ),
+      folding,
     }),
-    [problems, setParams],
+    [problems, setParams, folding],
   );
 
   const localErrors = useMemo(() => countLocalErrors(draft.params), [draft.params]);
@@ -202,7 +204,27 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
               <EventFields draft={draft} onChange={setParams} />
             </section>
             <section className="panel" aria-labelledby="builder-params">
-              <h2 id="builder-params">Parameters</h2>
+              <div className="section-head">
+                <h2 id="builder-params">Parameters</h2>
+                {draft.params.length ? (
+                  <div className="fold-buttons">
+                    <button
+                      type="button"
+                      className="ghost small"
+                      onClick={() => setFolding((f) => ({ collapsed: true, request: f.request + 1 }))}
+                    >
+                      Collapse all
+                    </button>
+                    <button
+                      type="button"
+                      className="ghost small"
+                      onClick={() => setFolding((f) => ({ collapsed: false, request: f.request + 1 }))}
+                    >
+                      Expand all
+                    </button>
+                  </div>
+                ) : null}
+              </div>
               <p className="hint">
                 Names are snake_case and may not reuse an envelope field (user_id, event_id,
                 timestamps…). Objects and arrays of objects nest to any depth.

@@ -12,6 +12,8 @@ export interface BuilderActions {
   move: (parentUid: string, index: number, by: -1 | 1) => void;
   /** What the registry found wrong at a parameter path (`item.seller.seller_id`). */
   problemsAt: (path: string) => Problem[];
+  /** "Collapse all" / "Expand all": every editor follows the latest request. */
+  folding: { collapsed: boolean; request: number };
 }
 
 export const BuilderContext = createContext<BuilderActions | null>(null);
