@@ -304,6 +304,23 @@ def test_the_form_reads_and_writes_a_definition_without_losing_anything(
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_test_id("save-plan")).to_contain_text("Nothing changed")
     expect(dialog.get_by_role("button", name="Nothing to save")).to_be_disabled()
+    dialog.get_by_role("button", name="Close").click()
+
+    # Someone else saves while this form is open: the save is held back, not lost or forced.
+    add_param(page, "+ Add parameter", "seen_at", "timestamp")
+    changed = {**definition, "description": "Changed by someone else."}
+    api(
+        loam_server,
+        tokens["editor"],
+        "PUT",
+        "/api/events/impression_item_home",
+        {"definition": changed, "base_version": "1-0-0"},
+    )
+    page.get_by_role("button", name="Review and save…").click()
+    stale = dialog.get_by_test_id("stale-version")
+    expect(stale).to_contain_text("You started from 1-0-0")
+    expect(stale).to_contain_text("at 1-0-1 now")
+    expect(dialog.get_by_role("button", name=re.compile("Save"))).to_be_disabled()
 
 
 def test_a_viewer_reads_but_sees_no_edit_buttons(

@@ -66,7 +66,9 @@ export function SaveDialog({
   const nothing = p !== null && p.exists && p.classification === "none";
   const similar = baseVersion === null ? (plan.data?.name?.near_duplicates ?? []) : [];
   const taken = similar.some((d) => d.kind === "same_name");
+  const stale = baseVersion !== null && p !== null && p.current_version !== baseVersion;
   const blocked =
+    stale ||
     !plan.data?.valid ||
     !p?.version ||
     nothing ||
@@ -100,6 +102,20 @@ export function SaveDialog({
               </li>
             ))}
           </ul>
+        </div>
+      ) : stale && p ? (
+        <div className="error-panel" role="alert" data-testid="stale-version">
+          <p className="error-title">Someone saved a newer version</p>
+          <p>
+            You started from {baseVersion}, but {p.name} is at {p.current_version} now. Open the
+            new version and re-apply your change, so it does not undo theirs.
+          </p>
+          <p>
+            <a href={`/events/${encodeURIComponent(p.name)}`} target="_blank" rel="noopener">
+              See version {p.current_version}
+              <span className="visually-hidden"> (opens in a new tab)</span>
+            </a>
+          </p>
         </div>
       ) : p ? (
         <div className="plan" data-testid="save-plan">

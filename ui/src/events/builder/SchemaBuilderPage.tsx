@@ -37,6 +37,10 @@ export function EditEventPage() {
     queryKey: ["events", "event", name],
     queryFn: ({ signal }) => eventsApi.get(name, signal),
     staleTime: 0,
+    // A refresh must not replace the form under the user's hands; a newer version saved
+    // meanwhile is caught on save (the edit names the version it started from).
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
   });
   return (
     <EditorGate>
@@ -46,7 +50,7 @@ export function EditEventPage() {
         ) : event.isError ? (
           <ErrorPanel error={event.error} title={`Cannot edit ${name}`} />
         ) : (
-          <Builder key={event.data.version} initial={draftFrom(event.data.definition)} existing={event.data} />
+          <Builder initial={draftFrom(event.data.definition)} existing={event.data} />
         )
       }
     </EditorGate>
@@ -79,6 +83,7 @@ function EditorGate({ children }: { children: () => React.ReactNode }) {
 function Builder({ initial, existing }: { initial: EventDraft; existing: EventDetail | null }) {
   const navigate = useNavigate();
   const [draft, setDraft] = useState(initial);
+  const [startedFrom] = useState(existing?.version ?? null);
   const [allowSimilar, setAllowSimilar] = useState(false);
   const [reviewing, setReviewing] = useState(false);
   const [folding, setFolding] = useState({ collapsed: false, request: 0 });
@@ -278,7 +283,7 @@ function Builder({ initial, existing }: { initial: EventDraft; existing: EventDe
       {reviewing ? (
         <SaveDialog
           definition={definition}
-          baseVersion={existing?.version ?? null}
+          baseVersion={startedFrom}
           allowSimilar={allowSimilar}
           onAllowSimilar={setAllowSimilar}
           onCancel={() => setReviewing(false)}
