@@ -62,6 +62,16 @@ def tall_screenshot(page: Page, path: Path) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
 
 
+def export_text(server: LoamServer, token: str, name: str, fmt: str) -> str:
+    request = urllib.request.Request(
+        f"{server.url}/api/events/{name}/export/{fmt}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text: str = response.read().decode()
+    return text
+
+
 def sign_in(page: Page, server: LoamServer, token: str, path: str = "/events") -> None:
     page.goto(f"{server.url}{path}?token={token}")
     expect(page.get_by_test_id("identity")).to_be_visible()
@@ -337,10 +347,25 @@ def test_a_viewer_reads_but_sees_no_edit_buttons(
     expect(main.get_by_role("link", name="Edit event")).to_have_count(0)
     tall_screenshot(page, artifacts / "events-12-viewer.png")
 
-    # The exports are there for reading and copying.
+    # The exports are there to read, copy and download: byte for byte the registry's files.
     expect(main.get_by_test_id("export-spark")).to_contain_text('"item_id"')
+    spark = export_text(loam_server, tokens["viewer"], "click_item_home", "spark")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    main.get_by_role("button", name="Copy").click()
+    expect(main.get_by_text("Copied to the clipboard.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == spark
     main.get_by_role("tab", name="JSON Schema").click()
     expect(main.get_by_test_id("export-jsonschema")).to_contain_text("2020-12")
+    with page.expect_download() as download:
+        main.get_by_role("button", name="Download").click()
+    assert download.value.suggested_filename == "click_item_home-1-0-0-jsonschema.json"
+    saved = Path(download.value.path()).read_text()
+    assert saved == export_text(loam_server, tokens["viewer"], "click_item_home", "jsonschema")
+    # Arrow keys move between the tabs, as in any tab list.
+    main.get_by_role("tab", name="JSON Schema").focus()
+    page.keyboard.press("ArrowLeft")
+    expect(main.get_by_role("tab", name="BigQuery")).to_be_focused()
+    expect(main.get_by_test_id("export-bigquery")).to_contain_text('"REQUIRED"')
 
     # Typing the edit address directly explains instead of showing a form.
     page.goto(loam_server.url + "/events/click_item_home/edit")

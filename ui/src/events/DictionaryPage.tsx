@@ -55,7 +55,7 @@ export function DictionaryPage() {
     else next.delete("q");
     written.current = typed;
     setParams(next, { replace: current !== "" && typed !== "" });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only a settled change of the box writes the URL (params are read, not watched).
   }, [typed]);
 
   const setFilter = (param: keyof DictionaryFilters, value: string | null) => {

@@ -8,7 +8,6 @@ import type {
   EventVersion,
   ExportFormat,
   Facets,
-  HistoryEntry,
   NameReport,
   SaveResult,
   SearchResult,
@@ -34,10 +33,6 @@ export const eventsApi = {
   get: (name: string, signal?: AbortSignal) => api.get<EventDetail>(path(name), { signal }),
   versions: (name: string, signal?: AbortSignal) =>
     api.get<EventVersion[]>(path(name, "/versions"), { signal }),
-  version: (name: string, version: string, signal?: AbortSignal) =>
-    api.get<EventVersion>(path(name, `/versions/${encodeURIComponent(version)}`), { signal }),
-  history: (name: string, signal?: AbortSignal) =>
-    api.get<HistoryEntry[]>(path(name, "/history"), { signal }),
   diff: (name: string, from: string, to: string, signal?: AbortSignal) =>
     api.get<DiffResult>(path(name, "/diff"), { signal, query: { from, to } }),
   checkName: (name: string, exclude: string | undefined, signal?: AbortSignal) =>

@@ -165,13 +165,6 @@ export interface DiffResult {
   changes: Change[];
 }
 
-export interface HistoryEntry {
-  at: string;
-  actor: string;
-  action: string;
-  detail: Record<string, unknown>;
-}
-
 export interface SaveResult extends EventVersion {
   created: boolean;
   changed: boolean;
