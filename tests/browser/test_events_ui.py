@@ -223,6 +223,7 @@ def test_define_find_change_and_compare_an_event(
     page.get_by_role("button", name="Review and save…").click()
     expect(dialog.get_by_test_id("save-plan")).to_contain_text("Additive")
     expect(dialog.get_by_test_id("save-plan")).to_contain_text("1-0-0 → 1-0-1")
+    expect(dialog.get_by_test_id("plan-meaning")).to_contain_text("nothing downstream")
     expect(dialog).to_contain_text("optional parameter 'is_promoted' (boolean) added")
     dialog.get_by_label("What changed and why (optional)").fill("track boosted cards")
     page.screenshot(path=artifacts / "events-09-additive.png")

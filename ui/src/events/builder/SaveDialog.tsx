@@ -5,7 +5,13 @@ import { useEffect, useId, useRef, useState } from "react";
 import { ErrorPanel, Loading } from "../../components/QueryState";
 import { eventsApi } from "../api";
 import { CLASSIFICATION_LABEL } from "../format";
-import type { Change, EventDefinition, SaveResult, ValidateResult } from "../types";
+import type {
+  Change,
+  Classification,
+  EventDefinition,
+  SaveResult,
+  ValidateResult,
+} from "../types";
 
 export function SaveDialog({
   definition,
@@ -140,6 +146,11 @@ export function SaveDialog({
               </>
             )}
           </p>
+          {p.exists && MEANING[p.classification] ? (
+            <p className="small muted" data-testid="plan-meaning">
+              {MEANING[p.classification]}
+            </p>
+          ) : null}
           {p.changes.length ? <ChangeList changes={p.changes} /> : null}
           {breaking ? (
             <div className="breaking-warning" role="alert">
@@ -224,6 +235,14 @@ export function SaveDialog({
     </dialog>
   );
 }
+
+/** What each kind of change means for the people who use the data. */
+const MEANING: Partial<Record<Classification, string>> = {
+  additive: "Compatible with every event already sent: nothing downstream has to change.",
+  metadata: "Documentation only: the data itself does not change.",
+  revision:
+    "The PII marking changed: the data still fits, but who may read it and how it is masked changes, so consumers should look.",
+};
 
 export function ChangeList({ changes }: { changes: Change[] }) {
   return (
