@@ -195,6 +195,7 @@ def test_define_find_change_and_compare_an_event(
     expect(results.get_by_role("link")).to_have_count(1)
     expect(results).to_contain_text("view_item_home")
     expect(results).to_contain_text("marketplace")
+    expect(results).to_contain_text("Found in parameters")
     page.get_by_label("Search events").fill("")
     expect(page).to_have_url(loam_server.url + "/events")
     page.get_by_test_id("facet-tag-kpi").click()

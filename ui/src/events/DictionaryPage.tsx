@@ -19,6 +19,16 @@ const FILTER_PARAMS: { key: FacetKey; param: keyof DictionaryFilters; label: str
   { key: "tags", param: "tag", label: "Tag" },
 ];
 
+const MATCHED_LABEL: Record<string, string> = {
+  name: "name",
+  description: "description",
+  param: "parameters",
+  param_description: "parameter descriptions",
+  owner: "owner",
+  service: "service",
+  tag: "tags",
+};
+
 function filtersFrom(params: URLSearchParams): DictionaryFilters {
   const out: DictionaryFilters = { q: params.get("q") ?? "" };
   for (const { param } of FILTER_PARAMS) {
@@ -236,6 +246,9 @@ function EventRow({ event }: { event: EventSummary }) {
         </p>
       </div>
       <p className="event-row-side small muted">
+        {event.matched.length ? (
+          <span className="matched">Found in {event.matched.map((m) => MATCHED_LABEL[m] ?? m).join(", ")}</span>
+        ) : null}
         <span className="version-badge">v{event.version}</span>
         <span title={formatWhen(event.updated_at)}>
           Changed {formatAgo(event.updated_at)} by {event.updated_by}
