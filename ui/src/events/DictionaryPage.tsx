@@ -238,21 +238,25 @@ function EventRow({ event }: { event: EventSummary }) {
             Owner <strong>{event.owner || "—"}</strong>
           </span>
           <span>Service {event.service || "—"}</span>
-          {event.tags.map((tag) => (
-            <span key={tag} className="tag">
-              {tag}
+          {event.tags.length ? (
+            <span className="tags">
+              {event.tags.map((tag) => (
+                <span key={tag} className="tag">
+                  {tag}
+                </span>
+              ))}
             </span>
-          ))}
+          ) : null}
         </p>
       </div>
       <p className="event-row-side small muted">
-        {event.matched.length ? (
-          <span className="matched">Found in {event.matched.map((m) => MATCHED_LABEL[m] ?? m).join(", ")}</span>
-        ) : null}
         <span className="version-badge">v{event.version}</span>
         <span title={formatWhen(event.updated_at)}>
           Changed {formatAgo(event.updated_at)} by {event.updated_by}
         </span>
+        {event.matched.length ? (
+          <span className="matched">Found in {event.matched.map((m) => MATCHED_LABEL[m] ?? m).join(", ")}</span>
+        ) : null}
       </p>
     </li>
   );
