@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlglot.dialects.dialect import Dialect
+
 from loam.lineage.errors import LineageInputError
 from loam.lineage.model import (
     ColumnEdge,
@@ -29,6 +31,7 @@ from loam.lineage.model import (
     StatementLineage,
     StatementType,
 )
+from loam.lineage.names import normalized
 from loam.lineage.parallel import Query, iter_extract
 from loam.lineage.runs import RunLog
 from loam.lineage.schemas import (
@@ -228,6 +231,13 @@ def _dbt(
     project = read_dbt_manifest(path)
     report.read, report.kept = project.report.read, project.report.kept
     report.skipped = dict(project.report.skipped)
+    dialect = Dialect.get_or_raise(options.dialect or project.dialect)
+
+    def fold(column: str) -> str:  # documented names as the dialect folds them (Snowflake: upper)
+        return ".".join(normalized(part, dialect) for part in column.split("."))
+
+    project.schema = {t: [fold(c) for c in cols] for t, cols in project.schema.items()}
+    project.tags = {(t, fold(c)): tags for (t, c), tags in project.tags.items()}
     report.columns = store.add_columns(
         ((table, column, None) for table, columns in project.schema.items() for column in columns),
         origin="dbt",

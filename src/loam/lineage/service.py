@@ -107,6 +107,9 @@ class LineageService:
     def _column(self, table: str, column: str, written: str) -> Focus:
         known = {c.column for c in self.graph.columns(table)}
         known |= {name for name, _ in self.store.columns_of(table)}
+        if column not in known:  # case differs (Snowflake folds to upper): a unique match
+            same = [k for k in known if k.lower() == column.lower()]
+            column = same[0] if len(same) == 1 else column
         prefixes = (column + ".", column + "[")
         if column in known or any(k.startswith(prefixes) for k in known):
             return Focus(table, column)

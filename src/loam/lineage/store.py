@@ -340,9 +340,10 @@ class LineageStore(StoreReader):
                 created_at=utc(None),
             )
             .on_conflict_do_nothing(index_elements=["table_name", "column_name", "tag"])
+            .returning(lineage_tags.c.tag)
         )
         with self.catalog.begin() as conn:
-            return bool(conn.execute(stmt).rowcount)
+            return conn.execute(stmt).first() is not None
 
     def untag(self, ref: ColumnRef, tag: str) -> bool:
         t = lineage_tags.c
