@@ -7,8 +7,11 @@
 //              export const capabilityRoutes = { events: eventRoutes };
 import type { RouteObject } from "react-router";
 import type { CapabilityId } from "./capabilities";
+import { lineageRoutes } from "./lineage/routes";
 
-export const capabilityRoutes: Partial<Record<CapabilityId, RouteObject[]>> = {};
+export const capabilityRoutes: Partial<Record<CapabilityId, RouteObject[]>> = {
+  lineage: lineageRoutes,
+};
 
 export function isBuilt(id: CapabilityId): boolean {
   return capabilityRoutes[id] !== undefined;
