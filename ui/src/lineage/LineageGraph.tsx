@@ -190,7 +190,7 @@ export function LineageGraph({
         elementsSelectable={false}
       >
         <Background gap={22} color="#e2ddd3" />
-        <Controls showInteractive={false} position="bottom-left" />
+        <Controls showInteractive={false} position="top-right" />
       </ReactFlow>
     </div>
   );

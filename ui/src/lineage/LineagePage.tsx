@@ -58,7 +58,7 @@ export function LineagePage() {
         description="Where every column comes from and what breaks if it changes, worked out from the SQL your warehouse runs."
       />
       <div className="lineage-toolbar">
-        <NodeSearch onPick={(hit) => select(hit.table, hit.column)} />
+        <NodeSearch current={focus ? focusLabel(focus) : ""} onPick={(hit) => select(hit.table, hit.column)} />
         <label className="lineage-control">
           Direction
           <select value={direction} onChange={(e) => setOption("direction", e.target.value)}>

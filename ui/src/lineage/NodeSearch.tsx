@@ -13,9 +13,16 @@ function useDebounced<T>(value: T, ms: number): T {
   return current;
 }
 
-export function NodeSearch({ onPick }: { onPick: (hit: SearchHit) => void }) {
+export function NodeSearch({
+  current,
+  onPick,
+}: {
+  current: string;
+  onPick: (hit: SearchHit) => void;
+}) {
   const id = useId();
-  const [text, setText] = useState("");
+  const [text, setText] = useState(current);
+  useEffect(() => setText(current), [current]); // the focus moved elsewhere (graph, panel, URL)
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const term = useDebounced(text.trim(), 150);
