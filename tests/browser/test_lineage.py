@@ -61,11 +61,17 @@ def editor(loam_server: LoamServer) -> str:
     token = loam_server.create_token("lineage-editor", "editor")
     content = "\n".join(json.dumps(row) for row in LOG)
     report = call(
-        loam_server, "POST", "/api/lineage/ingest", token,
+        loam_server,
+        "POST",
+        "/api/lineage/ingest",
+        token,
         {"source": "query-log", "content": content},
     )
     assert report["kept"] == 3 and report["edges"] > 0 and report["failed"] == 0
-    for table, owner in (("mart.countries", "bi-team@shop.io"), ("mart.newsletter", "crm-team@shop.io")):
+    for table, owner in (
+        ("mart.countries", "bi-team@shop.io"),
+        ("mart.newsletter", "crm-team@shop.io"),
+    ):
         call(loam_server, "PUT", "/api/lineage/owners", token, {"table": table, "owner": owner})
     call(loam_server, "PUT", "/api/lineage/tags", token, {"name": "raw.buyers.email", "tag": "pii"})
     return token
@@ -90,7 +96,12 @@ def test_pick_a_column_see_the_graph_and_the_impact(
     expect(page).to_have_url(re.compile(r"table=shop\.raw\.buyers&column=email"))
 
     graph = page.get_by_test_id("lineage-graph")
-    for table in ("shop.raw.buyers", "shop.stg.buyers", "shop.mart.countries", "shop.mart.newsletter"):
+    for table in (
+        "shop.raw.buyers",
+        "shop.stg.buyers",
+        "shop.mart.countries",
+        "shop.mart.newsletter",
+    ):
         expect(graph.get_by_test_id(f"lineage-table-{table}")).to_be_visible()
     focus = graph.get_by_test_id("lineage-column-shop.raw.buyers.email")
     expect(focus).to_have_attribute("aria-pressed", "true")
@@ -123,7 +134,9 @@ def test_pick_a_column_see_the_graph_and_the_impact(
     graph.get_by_test_id("lineage-column-shop.stg.buyers.email").click()
     expect(page).to_have_url(re.compile(r"table=shop\.stg\.buyers&column=email"))
     expect(panel.get_by_role("heading", level=2)).to_contain_text("shop.stg.buyers.email")
-    expect(panel.get_by_role("list", name="Affected columns").get_by_role("listitem")).to_have_count(2)
+    expect(
+        panel.get_by_role("list", name="Affected columns").get_by_role("listitem")
+    ).to_have_count(2)
 
     # Upstream only, one step: the marts leave the graph.
     page.get_by_label("Direction").select_option("upstream")

@@ -4,7 +4,6 @@ that lineage starts at event parameters."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,9 +207,48 @@ def test_event_schemas_start_lineage_at_event_parameters(
     assert "acme.mart.buyers.email" in pii and "acme.mart.buyers.price" not in pii
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("loam.events") is not None, reason="the Event Center is built"
-)
-def test_events_from_the_registry_need_the_event_center(workspace: Workspace) -> None:
-    with pytest.raises(LineageInputError, match="Event Center"):
-        ingest(LineageStore(workspace.catalog), "events", workspace=workspace)
+def test_events_from_the_event_center_registry(workspace: Workspace) -> None:
+    """The registry's current versions, as the collection pipeline will load them."""
+    import loam.events
+    from tests.events.conftest import load_fixture
+
+    loam.events.registry(workspace).save(load_fixture("click_item_home.yaml"), author="ana")
+    store = LineageStore(workspace.catalog)
+    report = ingest(store, "events", workspace=workspace, options=IngestOptions(dataset="app"))
+    assert report.read == 1 and report.owners == 1
+    columns = {c for c, _ in store.columns_of("app.click_item_home")}
+    # Nested objects are STRUCT paths, arrays of objects read through UNNEST; the
+    # envelope is the Event Center's own.
+    assert {
+        "item.item_id",
+        "item.seller.seller_id",
+        "item.seller.region.region_code",
+        "badges.kind",
+        "position",
+        "event_timestamp",
+    } <= columns
+    assert set(loam.events.ENVELOPE_FIELDS) <= columns
+    assert store.owners()["app.click_item_home"] == "marketplace"
+    pii = {row["id"] for row in LineageService(store).tagged("pii")}
+    assert pii == {
+        "app.click_item_home.item.seller.seller_id",
+        "event:click_item_home.item.seller.seller_id",
+    }
+
+    log = workspace.path / "log.jsonl"
+    _jsonl(
+        log,
+        [
+            {
+                "id": "feed-sellers",
+                "dialect": "bigquery",
+                "sql": "CREATE TABLE mart.feed_sellers AS SELECT item.seller.seller_id AS seller, "
+                "COUNT(*) AS taps FROM app.click_item_home GROUP BY 1",
+            }
+        ],
+    )
+    ingest(store, "query-log", log)
+    service = LineageService(store)
+    impact = service.impact(service.resolve("event:click_item_home.item.seller.seller_id"))
+    assert "mart.feed_sellers.seller" in {c["id"] for c in impact["columns"]}
+    assert "mart.feed_sellers.seller" in {row["id"] for row in service.tagged("pii")}

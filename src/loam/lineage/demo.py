@@ -3,15 +3,19 @@ turns raw tables and date-sharded app events into staging tables and marts.
 
 ``build`` writes a JOBS export of a week of that ETL (reruns, one failed job, a
 script parent and an INFORMATION_SCHEMA query among them, as a real log has),
-ingests it, and records owners and the PII columns (e-mail and phone).
+ingests it, and records owners and the PII columns (e-mail and phone). When the
+Event Center's demo has filled the registry, its event schemas are ingested first,
+so the feed marts' lineage starts at event parameters (``item.seller.seller_id``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from loam.lineage.errors import LineageInputError
 from loam.lineage.ingest import IngestOptions, IngestReport, ingest
 from loam.lineage.model import ColumnRef
 from loam.lineage.store import LineageStore
@@ -31,6 +35,12 @@ RAW_COLUMNS = {
         "created_at",
     ],
     "bazaar.raw.fx_rates": ["day", "currency", "usd_rate"],
+    "bazaar.analytics.events_yyyymmdd": [
+        "event_name",
+        "event_timestamp",
+        "user_id",
+        "event_params",
+    ],
 }
 
 ETL: list[tuple[str, str, str]] = [
@@ -119,6 +129,39 @@ GROUP BY v.listing_id""",
     ),
 ]
 
+# Reads of the Event Center's demo events (loaded by the pipeline into app_events.<event>).
+ETL += [
+    (
+        "stg_feed_clicks",
+        "events-loader@bazaar.iam",
+        """CREATE OR REPLACE TABLE stg.feed_clicks AS
+SELECT user_id, DATE(event_timestamp) AS day, item.item_id AS item_id,
+       item.seller.seller_id AS seller_id, item.category AS category, position, is_promoted
+FROM app_events.click_item_home""",
+    ),
+    (
+        "mart_feed_ctr",
+        "etl@bazaar.iam",
+        """CREATE OR REPLACE TABLE mart.feed_ctr AS
+WITH views AS (
+  SELECT DATE(event_timestamp) AS day, item.category AS category, COUNT(*) AS impressions
+  FROM app_events.view_item_home GROUP BY 1, 2
+)
+SELECT v.day, v.category, v.impressions, COUNT(c.item_id) AS clicks,
+       SAFE_DIVIDE(COUNT(c.item_id), v.impressions) AS ctr
+FROM views AS v LEFT JOIN stg.feed_clicks AS c ON c.day = v.day AND c.category = v.category
+GROUP BY v.day, v.category, v.impressions""",
+    ),
+    (
+        "mart_seller_engagement",
+        "etl@bazaar.iam",
+        """CREATE OR REPLACE TABLE mart.seller_engagement AS
+SELECT seller_id, COUNT(*) AS feed_clicks, COUNTIF(is_promoted) AS promoted_clicks
+FROM stg.feed_clicks
+GROUP BY seller_id""",
+    ),
+]
+
 OWNERS = {
     "bazaar.raw.users": "platform@bazaar.io",
     "bazaar.raw.listings": "platform@bazaar.io",
@@ -134,6 +177,9 @@ OWNERS = {
     "bazaar.mart.customer_ltv": "growth@bazaar.io",
     "bazaar.mart.crm_audience": "crm@bazaar.io",
     "bazaar.mart.listing_funnel": "growth@bazaar.io",
+    "bazaar.stg.feed_clicks": "data-eng@bazaar.io",
+    "bazaar.mart.feed_ctr": "feed-team@bazaar.io",
+    "bazaar.mart.seller_engagement": "marketplace-ops@bazaar.io",
 }
 PII = [("bazaar.raw.users", "email"), ("bazaar.raw.users", "phone")]
 
@@ -207,6 +253,12 @@ def build(ws: Any, progress: Any = None, task: Any = None) -> IngestReport:
     if progress is not None and task is not None:
         progress.update(task, description="demo: Lineage (a week of BigQuery jobs)")
     store = LineageStore(ws.catalog)
+    # The Event Center's schemas, when its demo filled the registry; without the Event
+    # Center in this build, lineage starts at the event tables instead.
+    with contextlib.suppress(LineageInputError):
+        ingest(
+            store, "events", workspace=ws, options=IngestOptions(dataset=f"{PROJECT}.app_events")
+        )
     store.add_columns(
         ((table, column, None) for table, columns in RAW_COLUMNS.items() for column in columns),
         origin="demo",
