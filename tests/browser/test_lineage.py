@@ -84,6 +84,9 @@ def test_pick_a_column_see_the_graph_and_the_impact(
     main = page.get_by_role("main")
     expect(main.get_by_role("heading", level=1)).to_have_text("Lineage")
     expect(main.get_by_role("heading", name="Pick a table or column")).to_be_visible()
+    starts = main.get_by_role("list", name="Tables to start from")
+    expect(starts).to_contain_text("shop.stg.buyers")
+    page.screenshot(path=artifacts / "lineage-start.png")
 
     # Search with the keyboard: type, arrow to the column, Enter.
     search = page.get_by_role("combobox", name="Table or column")

@@ -131,6 +131,12 @@ def test_impact_upstream_downstream_and_search(
     ).json()
     assert "shop.stg.buyers.country" in {c["id"] for c in down["columns"]}
 
+    summary = loaded.get("/api/lineage", headers=h).json()
+    assert summary["counts"]["queries"] == 2
+    assert {t["table"] for t in summary["busiest_tables"]} == {
+        "shop.stg.buyers",
+        "shop.mart.countries",
+    }
     hits = loaded.get("/api/lineage/search", params={"q": "countr"}, headers=h).json()["results"]
     assert hits[0] == {
         "id": "shop.mart.countries",

@@ -78,7 +78,15 @@ class OwnerRequest(BaseModel):
 
 @router.get("", summary="Lineage: what the store holds")
 def summary(_: Principal = Depends(viewer), found: LineageStore = Depends(store)) -> dict[str, Any]:
-    return {"capability": "lineage", "built": True, "counts": found.counts()}
+    owners = found.owners()
+    return {
+        "capability": "lineage",
+        "built": True,
+        "counts": found.counts(),
+        "busiest_tables": [
+            {"table": t, "edges": n, "owner": owners.get(t)} for t, n in found.busiest_tables()
+        ],
+    }
 
 
 @router.post("/extract", summary="Column edges of one SQL text (nothing stored)")

@@ -315,7 +315,10 @@ def _events(
             sql, StatementType.INSERT, (table.event_node,), (table.table,), tuple(edges)
         )
         pairs.append(
-            (LoggedQuery(f"events:{table.event}", sql, "events"), QueryLineage(sql, (statement,)))
+            (
+                LoggedQuery(f"events:{table.event}", sql, "events", user="event pipeline"),
+                QueryLineage(sql, (statement,)),
+            )
         )
     report.columns = store.add_columns(rows, origin="events")
     report.edges = store.record(pairs).edges

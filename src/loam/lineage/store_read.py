@@ -222,6 +222,20 @@ class StoreReader:
             found.extend((r.table_name, r.column_name) for r in columns)
         return found[: limit * 2]
 
+    def busiest_tables(self, limit: int = 8) -> list[tuple[str, int]]:
+        """Tables written by the most edges: good places to start exploring."""
+        c, e = lineage_columns.c, lineage_edges.c
+        with self.catalog.begin() as conn:
+            rows = conn.execute(
+                sa.select(c.table_name, sa.func.count(e.id).label("edges"))
+                .join_from(lineage_edges, lineage_columns, c.id == e.downstream_id)
+                .where(c.table_name != "")
+                .group_by(c.table_name)
+                .order_by(sa.desc("edges"), c.table_name)
+                .limit(limit)
+            )
+            return [(r.table_name, int(r.edges)) for r in rows]
+
     def counts(self) -> dict[str, int]:
         with self.catalog.begin() as conn:
             return {

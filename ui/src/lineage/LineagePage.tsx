@@ -84,7 +84,7 @@ export function LineagePage() {
       {focus ? (
         <FocusView focus={focus} depth={depth} direction={direction} onSelect={select} />
       ) : (
-        <EmptyState />
+        <EmptyState onSelect={select} />
       )}
     </article>
   );
@@ -154,7 +154,7 @@ function FocusView({
   );
 }
 
-function EmptyState() {
+function EmptyState({ onSelect }: { onSelect: (table: string, column: string | null) => void }) {
   const summary = useQuery<LineageSummary, ApiError>({
     queryKey: ["lineage", "summary"],
     queryFn: ({ signal }) => lineageApi.summary(signal),
@@ -176,8 +176,21 @@ function EmptyState() {
       <h2 id="lineage-start">Pick a table or column</h2>
       <p>
         The store knows <strong>{counts.columns}</strong> columns linked by <strong>{counts.edges}</strong> edges
-        from <strong>{counts.queries}</strong> queries. Search above to draw the graph around one.
+        from <strong>{counts.queries}</strong> queries. Search above to draw the graph around one, or
+        start from a table many columns are computed into:
       </p>
+      <ul className="start-tables" aria-label="Tables to start from">
+        {summary.data.busiest_tables.map((t) => (
+          <li key={t.table}>
+            <button type="button" className="link-button" onClick={() => onSelect(t.table, null)}>
+              {t.table}
+            </button>
+            <span className="muted small">
+              {t.edges} edges{t.owner ? ` · ${t.owner}` : ""}
+            </span>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

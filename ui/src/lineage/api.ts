@@ -89,6 +89,7 @@ export interface SearchHit {
 
 export interface LineageSummary {
   counts: Record<string, number>;
+  busiest_tables: { table: string; edges: number; owner: string | null }[];
 }
 
 function focusQuery(focus: Focus): Record<string, string | undefined> {
