@@ -140,8 +140,13 @@ class LineageStore(StoreReader):
         missing = sorted(k for k in keys if k not in self._ids)
         if not missing:
             return
-        stmt = self._insert(lineage_columns).on_conflict_do_nothing(
-            index_elements=["table_name", "column_name"]
+        # A no-op update on conflict, so RETURNING hands back the ids of existing rows too.
+        stmt = self._insert(lineage_columns)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["table_name", "column_name"],
+            set_={"last_seen": lineage_columns.c.last_seen},
+        ).returning(
+            lineage_columns.c.id, lineage_columns.c.table_name, lineage_columns.c.column_name
         )
         rows = [
             {
@@ -153,15 +158,8 @@ class LineageStore(StoreReader):
             }
             for t, c in missing
         ]
-        conn.execute(stmt, rows)
-        cols = lineage_columns.c
-        for part in _chunks(missing):
-            found = conn.execute(
-                sa.select(cols.id, cols.table_name, cols.column_name).where(
-                    sa.tuple_(cols.table_name, cols.column_name).in_(list(part))
-                )
-            )
-            for row in found:
+        for part in _chunks(rows, 1000):
+            for row in conn.execute(stmt, list(part)):
                 self._ids[(row.table_name, row.column_name)] = row.id
 
     # -- queries and edges ---------------------------------------------------
@@ -220,15 +218,10 @@ class LineageStore(StoreReader):
                 "error": q.excluded.error,
             },
         )
-        if queries:
-            conn.execute(q, list(queries.values()))
+        q = q.returning(lineage_queries.c.id, lineage_queries.c.fingerprint)
         query_pk: dict[str, int] = {}
-        for part in _chunks(list(queries)):
-            for found in conn.execute(
-                sa.select(lineage_queries.c.id, lineage_queries.c.fingerprint).where(
-                    lineage_queries.c.fingerprint.in_(part)
-                )
-            ):
+        if queries:
+            for found in conn.execute(q, list(queries.values())):
                 query_pk[found.fingerprint] = found.id
 
         keys: set[tuple[str, str]] = set()
@@ -279,19 +272,24 @@ class LineageStore(StoreReader):
                 "expression": e.excluded.expression,
             },
         )
-        conn.execute(e, list(edges.values()))
-        self._link_queries(conn, links)
-
-    def _link_queries(self, conn: Connection, links: dict[tuple[int, int, str], set[int]]) -> None:
-        c = lineage_edges.c
+        e = e.returning(
+            lineage_edges.c.id,
+            lineage_edges.c.upstream_id,
+            lineage_edges.c.downstream_id,
+            lineage_edges.c.subkind,
+        )
         edge_ids: dict[tuple[int, int, str], int] = {}
-        for part in _chunks(list(links)):
-            for row in conn.execute(
-                sa.select(c.id, c.upstream_id, c.downstream_id, c.subkind).where(
-                    sa.tuple_(c.upstream_id, c.downstream_id, c.subkind).in_(list(part))
-                )
-            ):
-                edge_ids[(row.upstream_id, row.downstream_id, row.subkind)] = row.id
+        for part in _chunks(list(edges.values()), 1000):
+            for stored in conn.execute(e, list(part)):
+                edge_ids[(stored.upstream_id, stored.downstream_id, stored.subkind)] = stored.id
+        self._link_queries(conn, links, edge_ids)
+
+    def _link_queries(
+        self,
+        conn: Connection,
+        links: dict[tuple[int, int, str], set[int]],
+        edge_ids: dict[tuple[int, int, str], int],
+    ) -> None:
         linked: dict[int, set[int]] = {}
         eq = lineage_edge_queries.c
         ids = list(edge_ids.values())
