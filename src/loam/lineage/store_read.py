@@ -4,13 +4,14 @@ changes), the queries behind edges, known tables and columns, search, owners, ta
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from loam.core.catalog import Catalog
 from loam.lineage.graph import LineageGraph
@@ -69,7 +70,10 @@ def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
-_GRAPH_CACHE: dict[str, tuple[tuple[Any, ...], LineageGraph]] = {}
+# One cached graph per engine (not per URL: two in-memory catalogs share "sqlite://").
+_GRAPH_CACHE: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], LineageGraph]] = (
+    weakref.WeakKeyDictionary()
+)
 _GRAPH_LOCK = threading.Lock()
 
 
@@ -105,12 +109,12 @@ class StoreReader:
         with self.catalog.begin() as conn:
             generation = self._generation(conn)
             with _GRAPH_LOCK:
-                cached = _GRAPH_CACHE.get(self.catalog.url)
+                cached = _GRAPH_CACHE.get(self.catalog.engine)
                 if cached and cached[0] == generation:
                     return cached[1]
             graph = self._load_graph(conn)
         with _GRAPH_LOCK:
-            _GRAPH_CACHE[self.catalog.url] = (generation, graph)
+            _GRAPH_CACHE[self.catalog.engine] = (generation, graph)
         return graph
 
     def _load_graph(self, conn: Connection) -> LineageGraph:
