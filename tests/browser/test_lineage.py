@@ -128,6 +128,9 @@ def test_pick_a_column_see_the_graph_and_the_impact(
     owners = panel.get_by_role("list", name="Owners to tell")
     expect(owners).to_contain_text("bi-team@shop.io")
     expect(owners).to_contain_text("crm-team@shop.io")
+    # stg.buyers has no owner: the panel names who runs the queries that write it.
+    expect(owners).to_contain_text("No owner recorded")
+    expect(owners).to_contain_text("queries run by etl@shop.io")
     queries = panel.get_by_role("list", name="Queries that read it")
     expect(queries).to_contain_text("etl-stg-buyers")
     expect(queries).to_contain_text("crm-export")

@@ -115,6 +115,10 @@ def test_impact_upstream_downstream_and_search(
         "shop.mart.countries.buyers",
     ]
     assert {"owner": "bi@shop.io", "tables": ["shop.mart.countries"]} in data["owners"]
+    assert {t["name"]: t["written_by"] for t in data["tables"]} == {
+        "shop.stg.buyers": ["etl@shop.io"],
+        "shop.mart.countries": ["bi@shop.io"],
+    }
     assert sorted(q["query_id"] for q in data["queries"]) == ["mart", "stg"]
 
     up = loaded.get(

@@ -70,6 +70,10 @@ def test_impact_lists_columns_owners_and_queries(workspace: Path) -> None:
     ]
     assert {o["owner"] for o in data["owners"]} == {"bi@shop.io", "(no owner)"}
     assert sorted(q["query_id"] for q in data["queries"]) == ["etl-mart", "etl-stg"]
+    # No owner recorded for stg.buyers: whoever runs the queries writing it is named.
+    written = {t["name"]: t["written_by"] for t in data["tables"]}
+    assert written["shop.stg.buyers"] == ["etl@shop.io"]
+    assert "etl@shop.io" in done.stdout
 
 
 def test_upstream_tree_and_downstream_json(workspace: Path) -> None:
@@ -131,3 +135,18 @@ def test_errors_are_one_clear_line(workspace: Path, tmp_path: Path) -> None:
     assert kind.returncode == 2 and "unknown source 'kafka'" in kind.stderr
     bad = run("extract", "SELEC FROM (((")
     assert bad.returncode == 1 and "not parsed" in bad.stderr
+
+
+def test_owners_from_a_file(workspace: Path, tmp_path: Path) -> None:
+    owners = tmp_path / "owners.csv"
+    owners.write_text("table,owner\nstg.buyers,data-eng@shop.io\nmart.future,bi@shop.io\n")
+    done = run("owner", "--file", str(owners), "-w", str(workspace))
+    assert done.returncode == 0, done.stderr
+    assert "shop.stg.buyers is owned by data-eng@shop.io" in done.stdout
+    assert "mart.future is not in the store yet" in done.stderr
+    listed = run("owner", "-w", str(workspace)).stdout
+    assert "data-eng@shop.io" in listed and "mart.future" in listed
+    bad = tmp_path / "owners.json"
+    bad.write_text("[1, 2]")
+    wrong = run("owner", "--file", str(bad), "-w", str(workspace))
+    assert wrong.returncode == 2 and "expected an object" in wrong.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import os
@@ -26,7 +27,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from loam.core.errors import LoamError
-from loam.lineage.errors import LineageInputError
+from loam.lineage.errors import LineageInputError, LineageNotFound
 from loam.lineage.extract import extract as extract_sql
 from loam.lineage.ingest import SOURCE_KINDS, IngestOptions
 from loam.lineage.ingest import ingest as run_ingest
@@ -346,9 +347,13 @@ def impact(
             "[red]yes[/red]" if c["pii"] else "",
         )
     console.print(columns)
-    owners = Table("owner", "tables", title="Who to tell")
+    owners = Table("owner", "tables", "queries run by", title="Who to tell")
+    written = {t["name"]: t["written_by"] for t in report["tables"]}
     for entry in report["owners"]:
-        owners.add_row(escape(entry["owner"]), escape(", ".join(entry["tables"])))
+        users = dict.fromkeys(u for t in entry["tables"] for u in written.get(t, []))
+        owners.add_row(
+            escape(entry["owner"]), escape(", ".join(entry["tables"])), escape(", ".join(users))
+        )
     console.print(owners)
     queries = Table("query", "user", "last seen", "runs", "SQL", title="Queries that read it")
     for q in report["queries"][:20]:
@@ -406,21 +411,52 @@ def tag(
     console.print(table)
 
 
+def _owners_file(path: Path) -> list[tuple[str, str]]:
+    """``table,owner`` rows of a CSV file, or a JSON object ``{table: owner}``."""
+    if not path.is_file():
+        raise LineageInputError(f"owners file {path} does not exist")
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise LineageInputError(f"{path}: not valid JSON: {error.msg}") from error
+        if not isinstance(data, dict):
+            raise LineageInputError(f'{path}: expected an object {{"table": "owner", ...}}')
+        return [(str(t), str(o)) for t, o in data.items()]
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if rows and not {"table", "owner"} <= set(rows[0]):
+        raise LineageInputError(f"{path}: the CSV needs 'table' and 'owner' columns")
+    return [(r["table"].strip(), r["owner"].strip()) for r in rows if r["table"] and r["owner"]]
+
+
 @app.command()
 @one_line_errors
 def owner(
     table: Annotated[str | None, typer.Argument(help="Table; none: list owners")] = None,
     who: Annotated[str | None, typer.Argument(help="Owner (team or e-mail)")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="CSV (table,owner) or JSON {table: owner}")
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Set who owns a table (impact analysis names them), or list owners."""
     store = _store(workspace)
+    service = LineageService(store)
+    pairs = _owners_file(file) if file is not None else []
     if table is not None:
         if not who:
             raise LineageInputError("name the owner: `loam lineage owner TABLE OWNER`")
-        resolved = LineageService(store).resolve_table(table)
-        store.set_owner(resolved, who)
-        console.print(f"{escape(resolved)} is owned by {escape(who)}")
+        pairs.append((table, who))
+    for name, owner_name in pairs:
+        try:
+            resolved = service.resolve_table(name)
+        except LineageNotFound:
+            resolved = name  # not seen yet: kept as written for later ingestions
+            err.print(f"[yellow]note:[/yellow] {escape(name)} is not in the store yet")
+        store.set_owner(resolved, owner_name)
+        console.print(f"{escape(resolved)} is owned by {escape(owner_name)}")
+    if pairs:
         return
     listing = Table("table", "owner", title="Owners")
     for name, owner_name in sorted(store.owners().items()):

@@ -290,6 +290,9 @@ class LineageService:
                 name, {"name": name, "owner": owners.get(name), "columns": []}
             )
             entry["columns"].append(column["column"])
+        writers = self.store.writers(tables)
+        for name, entry in tables.items():
+            entry["written_by"] = writers.get(name, [])
         by_owner: dict[str, list[str]] = {}
         for name, entry in tables.items():
             by_owner.setdefault(entry["owner"] or "(no owner)", []).append(name)

@@ -226,6 +226,31 @@ class StoreReader:
             found.extend((r.table_name, r.column_name) for r in columns)
         return found[: limit * 2]
 
+    def writers(self, tables: Iterable[str]) -> dict[str, list[str]]:
+        """Who ran the queries that write each table, most runs first: the people to ask
+        when a table has no recorded owner."""
+        c, e = lineage_columns.c, lineage_edges.c
+        eq, q = lineage_edge_queries.c, lineage_queries.c
+        wanted = sorted(set(tables))
+        runs: dict[str, dict[str, int]] = {}
+        with self.catalog.begin() as conn:
+            for part in _chunks(wanted):
+                rows = conn.execute(
+                    sa.select(c.table_name, q.user_name, sa.func.sum(q.run_count).label("runs"))
+                    .select_from(lineage_edges)
+                    .join(lineage_columns, c.id == e.downstream_id)
+                    .join(lineage_edge_queries, eq.edge_id == e.id)
+                    .join(lineage_queries, q.id == eq.query_pk)
+                    .where(c.table_name.in_(part), q.user_name.is_not(None))
+                    .group_by(c.table_name, q.user_name)
+                )
+                for r in rows:
+                    runs.setdefault(r.table_name, {})[r.user_name] = int(r.runs or 0)
+        return {
+            table: [u for u, _ in sorted(users.items(), key=lambda i: (-i[1], i[0]))]
+            for table, users in runs.items()
+        }
+
     def busiest_tables(self, limit: int = 8) -> list[tuple[str, int]]:
         """Tables written by the most edges: good places to start exploring."""
         c, e = lineage_columns.c, lineage_edges.c

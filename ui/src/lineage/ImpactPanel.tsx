@@ -34,6 +34,15 @@ export function ImpactPanel({
   );
 }
 
+/** Who ran the queries writing these tables: whom to ask when no owner is recorded. */
+function writersOf(report: ImpactReport, tables: string[]): string[] {
+  const users = new Set<string>();
+  for (const table of report.tables) {
+    if (tables.includes(table.name)) table.written_by.forEach((user) => users.add(user));
+  }
+  return [...users];
+}
+
 function ImpactBody({
   report,
   onSelect,
@@ -74,6 +83,11 @@ function ImpactBody({
               <li className="muted">
                 <span className="owner-name">No owner recorded</span>
                 <span className="small">{unowned.tables.join(", ")}</span>
+                {writersOf(report, unowned.tables).length ? (
+                  <span className="small">
+                    queries run by {writersOf(report, unowned.tables).join(", ")}
+                  </span>
+                ) : null}
               </li>
             ) : null}
           </ul>

@@ -73,7 +73,7 @@ export interface ImpactQuery {
 export interface ImpactReport {
   changed: Focus;
   columns: ImpactColumn[];
-  tables: { name: string; owner: string | null; columns: string[] }[];
+  tables: { name: string; owner: string | null; columns: string[]; written_by: string[] }[];
   owners: { owner: string; tables: string[] }[];
   queries: ImpactQuery[];
   pii: boolean;
