@@ -168,8 +168,13 @@ class LineageStore(StoreReader):
         stats = RecordStats()
         pairs = [(q, r) for q, r in pairs if r is not None]
         for part in _chunks(pairs, 500):
-            with self.catalog.begin() as conn:
-                self._record_chunk(conn, part, stats)
+            known = dict(self._ids)
+            try:
+                with self.catalog.begin() as conn:
+                    self._record_chunk(conn, part, stats)
+            except BaseException:
+                self._ids = known  # ids of rows the rollback took back are not kept
+                raise
         return stats
 
     def _record_chunk(
