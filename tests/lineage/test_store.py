@@ -142,3 +142,16 @@ def test_search_finds_tables_then_columns(store: LineageStore) -> None:
     assert ("acme.mart.mail", None) in found
     assert found.index(("acme.mart.mail", None)) < found.index(("acme.mart.mail", "email"))
     assert ("acme.raw.users", "email") in found
+
+
+def test_huge_query_text_is_cut_and_flagged(store: LineageStore) -> None:
+    columns = ", ".join(f"col_{i} AS out_col_{i}" for i in range(1200))
+    sql = f"CREATE TABLE wide AS SELECT {columns} FROM src"
+    assert len(sql) > store_module.MAX_SQL_CHARS
+    record(store, logged("wide-1", sql, T0))
+    [query] = store.stored_queries([1])
+    assert len(query.sql) == store_module.MAX_SQL_CHARS
+    with store.catalog.begin() as conn:
+        flagged = conn.execute(sa.text("SELECT sql_truncated FROM lineage_queries")).scalar_one()
+    assert flagged
+    assert store.counts()["edges"] == 1200
