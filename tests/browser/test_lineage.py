@@ -179,6 +179,7 @@ def test_unknown_names_and_missing_tokens_are_explained(
     page.goto(f"{loam_server.url}/lineage?table=shop.raw.buyers&column=phone")
     alert = page.get_by_role("main").get_by_role("alert").first
     expect(alert).to_contain_text("column 'phone' is not in table shop.raw.buyers")
+    expect(page.get_by_test_id("impact-panel")).to_have_count(0)
     page.screenshot(path=artifacts / "lineage-unknown-column.png")
 
     page.evaluate("localStorage.removeItem('loam.token')")

@@ -149,7 +149,8 @@ function FocusView({
           </>
         ) : null}
       </section>
-      <ImpactPanel focus={focus} onSelect={onSelect} />
+      {/* A name the store does not know has no impact to show: one error is enough. */}
+      {graph.isError ? null : <ImpactPanel focus={focus} onSelect={onSelect} />}
     </div>
   );
 }
