@@ -165,3 +165,21 @@ def test_group_by_prefers_a_real_column_over_an_alias_of_the_same_name() -> None
     )
     grouped = {str(u) for e in result.edges if e.subkind.value == "group_by" for u in e.upstreams}
     assert grouped == {"o.day"}
+
+
+def test_time_limit_holds_off_the_main_thread() -> None:
+    """A web server extracts on a worker thread, where no timer signal can reach: the
+    query then runs in a worker process, whose main thread keeps the time limit."""
+    import threading
+
+    found: list[object] = []
+    worker = threading.Thread(
+        target=lambda: found.extend(
+            extract_many([_slow_query(), "INSERT INTO b SELECT a FROM t"], processes=1, timeout=0.1)
+        )
+    )
+    worker.start()
+    worker.join(timeout=60)
+    slow, quick = found
+    assert slow.error is not None and "timed out after 0.1s" in slow.error  # type: ignore[attr-defined]
+    assert quick.ok and quick.out_tables == ("b",)  # type: ignore[attr-defined]
