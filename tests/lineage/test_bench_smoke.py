@@ -30,3 +30,24 @@ def test_bench_runs_and_prints_a_table() -> None:
     for line in lines:
         if line.startswith("loam"):
             assert line.split()[-1] == "0", f"workload queries failed: {line}"
+
+
+def test_store_bench_runs_on_a_small_workload() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "bench_lineage_store.py"),
+            "--edges",
+            "1000",
+            "--peer-edges",
+            "100",
+            "--no-postgres",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = {line[:34].strip(): line[34:].split() for line in done.stdout.splitlines()[1:]}
+    assert rows["loam store (sqlite)"][0] == "1000"
+    assert rows["one upsert per edge (sqlite)"][0] == "100"

@@ -14,6 +14,8 @@ MODULES = [
     "loam.lineage.names",
     "loam.lineage.parallel",
     "loam.lineage.sources.base",
+    "loam.lineage.store",
+    "loam.lineage.schemas",
 ]
 
 

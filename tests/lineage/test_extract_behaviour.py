@@ -137,3 +137,49 @@ def test_timeout_applies_inside_worker_processes() -> None:
     )
     assert results[0].ok
     assert results[1].error is not None and "timed out" in results[1].error
+
+
+@pytest.mark.parametrize("schema", [None, {"o": ["ts", "x"]}])
+def test_group_by_a_select_alias_groups_by_its_expression(
+    schema: dict[str, list[str]] | None,
+) -> None:
+    result = extract(
+        "CREATE TABLE m AS SELECT DATE(o.ts) AS day, SUM(o.x) AS total FROM o GROUP BY day",
+        dialect="bigquery",
+        schema=schema,
+    )
+    grouped = {
+        (str(e.downstream), str(u))
+        for e in result.edges
+        if e.subkind.value == "group_by"
+        for u in e.upstreams
+    }
+    assert grouped == {("m.day", "o.ts"), ("m.total", "o.ts")}
+
+
+def test_group_by_prefers_a_real_column_over_an_alias_of_the_same_name() -> None:
+    # `day` is a column of o: GROUP BY day groups by it, not by the expression aliased `day`.
+    result = extract(
+        "CREATE TABLE m AS SELECT DATE(ts) AS day, COUNT(*) AS n FROM o GROUP BY day",
+        schema={"o": ["ts", "day"]},
+    )
+    grouped = {str(u) for e in result.edges if e.subkind.value == "group_by" for u in e.upstreams}
+    assert grouped == {"o.day"}
+
+
+def test_time_limit_holds_off_the_main_thread() -> None:
+    """A web server extracts on a worker thread, where no timer signal can reach: the
+    query then runs in a worker process, whose main thread keeps the time limit."""
+    import threading
+
+    found: list[object] = []
+    worker = threading.Thread(
+        target=lambda: found.extend(
+            extract_many([_slow_query(), "INSERT INTO b SELECT a FROM t"], processes=1, timeout=0.1)
+        )
+    )
+    worker.start()
+    worker.join(timeout=60)
+    slow, quick = found
+    assert slow.error is not None and "timed out after 0.1s" in slow.error  # type: ignore[attr-defined]
+    assert quick.ok and quick.out_tables == ("b",)  # type: ignore[attr-defined]

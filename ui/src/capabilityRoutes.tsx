@@ -5,9 +5,11 @@
 import type { RouteObject } from "react-router";
 import type { CapabilityId } from "./capabilities";
 import { eventRoutes } from "./events/routes";
+import { lineageRoutes } from "./lineage/routes";
 
 export const capabilityRoutes: Partial<Record<CapabilityId, RouteObject[]>> = {
   events: eventRoutes,
+  lineage: lineageRoutes,
 };
 
 export function isBuilt(id: CapabilityId): boolean {

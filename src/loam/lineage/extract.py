@@ -114,7 +114,9 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise QueryTimeout
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)  # type: ignore[arg-type]
+    # The timer repeats: an alarm landing in a garbage-collection callback has its
+    # exception swallowed by Python ("Exception ignored in ..."), so ring again soon.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)  # type: ignore[arg-type]
     try:
         yield
     finally:

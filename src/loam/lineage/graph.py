@@ -118,6 +118,19 @@ class LineageGraph:
             for up, kinds in ups.items()
         ]
 
+    def links_among(self, nodes: Iterable[ColumnRef]) -> list[Link]:
+        """The links whose both ends are among ``nodes``."""
+        wanted = set(nodes)
+        return [
+            Link(up, down, frozenset(kinds), frozenset(self._queries.get((up, down), ())))
+            for up in wanted
+            for down, kinds in self._down.get(up, {}).items()
+            if down in wanted
+        ]
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self._up or ref in self._down
+
     def _require(self, ref: ColumnRef) -> None:
         if ref not in self._up and ref not in self._down:
             raise LineageNotFound(f"column {ref} is not in the lineage graph")

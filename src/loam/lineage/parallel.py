@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -72,13 +73,25 @@ def iter_extract(
         "timeout": timeout,
     }
     workers = processes if processes is not None else (os.cpu_count() or 1)
-    if workers <= 1:
+    on_main = threading.current_thread() is threading.main_thread()
+    if workers <= 1 and (on_main or timeout is None):
         _init_worker(options)
         for query in queries:
             yield _run(query)
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers, initializer=_init_worker, initargs=(options,)) as pool:
+    # Off the main thread (a web server's worker) the time limit cannot interrupt this
+    # thread, so even one process is a worker process, started from a fork server:
+    # forking a threaded process directly may copy a lock another thread holds.
+    if os.name != "posix":
+        method = "spawn"
+    elif on_main:
+        method = "fork"
+    else:
+        method = "forkserver"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["loam.lineage.parallel"])
+    with context.Pool(max(1, workers), initializer=_init_worker, initargs=(options,)) as pool:
         yield from pool.imap(_run, queries, chunksize=max(1, chunksize))
 
 

@@ -145,6 +145,51 @@ def mark_expression_names(expression: exp.Expr, dialect: Dialect) -> None:
                 projection.meta[EXPRESSION_NAME] = projection.sql(dialect=dialect)
 
 
+def _source_columns(
+    source: exp.Expr, mapping: dict[str, list[str]], ctes: dict[str, exp.Expr]
+) -> set[str]:
+    """The column names a FROM/JOIN source is known to have (empty when unknown)."""
+    if isinstance(source, exp.Table):
+        cte = ctes.get(source.name)
+        if cte is not None and isinstance(cte, exp.Query):
+            return set(cte.named_selects)
+        return set(mapping.get(source.name, ()))
+    if isinstance(source, exp.Subquery) and isinstance(source.this, exp.Query):
+        return set(source.this.named_selects)
+    return set()
+
+
+def expand_group_by_aliases(expression: exp.Expr, mapping: dict[str, list[str]]) -> None:
+    """``SELECT DATE(ts) AS day ... GROUP BY day`` groups by ``DATE(ts)``: a bare GROUP BY
+    name that is a select alias, and no known column of the sources, is that
+    expression. (sqlglot cannot decide this when a source's columns are unknown.)"""
+    ctes = {cte.alias: cte.this for cte in expression.find_all(exp.CTE) if cte.alias}
+    for select in expression.find_all(exp.Select):
+        group = select.args.get("group")
+        if not group:
+            continue
+        aliases = {
+            s.alias: s.this
+            for s in select.expressions
+            if isinstance(s, exp.Alias) and not s.this.find(exp.AggFunc, exp.Window)
+        }
+        if not aliases:
+            continue
+        sources = [j.this for j in select.args.get("joins") or []]
+        if select.args.get("from_") is not None:
+            sources.append(select.args["from_"].this)
+        known: set[str] = set()
+        for source in sources:
+            known |= _source_columns(source, mapping, ctes)
+        for item in list(group.expressions):
+            if not isinstance(item, exp.Column) or item.table or item.name not in aliases:
+                continue
+            target = aliases[item.name]
+            if item.name in known or (isinstance(target, exp.Column) and target.name == item.name):
+                continue
+            item.replace(target.copy())
+
+
 def prepare(
     expression: exp.Expr,
     dialect: Dialect,
@@ -166,6 +211,7 @@ def prepare(
         dialect=dialect,
         normalize=False,
     )
+    expand_group_by_aliases(expression, {k: list(v) for k, v in mapping.items()})
     qualified = True
     try:
         qualify_tables(expression, dialect=dialect)
