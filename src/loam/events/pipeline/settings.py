@@ -1,0 +1,46 @@
+"""The pipeline's settings: keys of the workspace's ``[events]`` section.
+
+>>> pipeline_settings({"allow_unplanned": True}).allow_unplanned
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from loam.core.errors import ConfigError
+
+
+class PipelineSettings(BaseModel):
+    # The registry keeps its own keys in [events] too: ignore what is not ours.
+    model_config = ConfigDict(extra="ignore")
+
+    allow_unplanned: bool = False  # accept events with no registered schema
+    require_write_key: bool = True
+    max_request_bytes: int = Field(5 * 1024 * 1024, ge=1024)  # after decompression too
+    max_event_bytes: int = Field(64 * 1024, ge=256)
+    max_batch_events: int = Field(1000, ge=1)
+    topic: str = "loam.events"
+    quarantine_topic: str = "loam.events.quarantine"
+    group: str = "loam-events-processor"
+    dedup_window_days: int = Field(7, ge=1)
+    processor_batch_events: int = Field(50_000, ge=1)
+    processor_batch_seconds: float = Field(1.0, gt=0)
+    loader_interval_seconds: float = Field(1.0, gt=0)
+    loader_max_files: int = Field(2000, ge=1)
+    embedded_loader: bool = True  # `loam up` runs the loader (it owns the warehouse)
+    processors: int = Field(1, ge=0)  # processor processes `loam up` starts
+    schema_folder: str = "event-schemas"  # used when the registry is not installed
+
+
+def pipeline_settings(section: Mapping[str, Any]) -> PipelineSettings:
+    try:
+        return PipelineSettings.model_validate(dict(section))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"[events] {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(problems) from None

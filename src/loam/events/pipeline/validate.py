@@ -1,0 +1,46 @@
+"""Params checked against the event's JSON Schema with a compiled validator.
+
+jsonschema-rs (Rust) measured fastest here on dict input alongside msgspec, and it
+takes the registry's JSON Schema 2020-12 as is: ~0.6 us per event against ~3 us for
+fastjsonschema (see bench/bench_validators.py). A valid event costs one ``is_valid``
+call; only an invalid one pays for walking the errors.
+
+>>> from loam.events.pipeline.schemas import EventSchema
+>>> s = EventSchema("buy", "1-0-0", {"type": "object", "properties": {"price": {"type": "integer"}}})
+>>> check_params(s, {"price": "12"})
+Problem(rule='type', path='params.price', message='"12" is not of type "integer"')
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import jsonschema_rs
+
+from loam.events.pipeline.envelope import Problem
+from loam.events.pipeline.schemas import EventSchema
+
+_validators: dict[tuple[str, str], Any] = {}
+_lock = threading.Lock()
+
+
+def validator_for(schema: EventSchema) -> Any:
+    key = (schema.name, schema.version)
+    found = _validators.get(key)
+    if found is None:
+        found = jsonschema_rs.validator_for(schema.json_schema, validate_formats=True)
+        with _lock:
+            _validators[key] = found
+    return found
+
+
+def check_params(schema: EventSchema, params: dict[str, Any]) -> Problem | None:
+    validator = validator_for(schema)
+    if validator.is_valid(params):
+        return None
+    for error in validator.iter_errors(params):
+        where = ".".join(str(p) for p in error.instance_path)
+        keyword = str(error.schema_path[-1]) if len(error.schema_path) else "schema"
+        return Problem(keyword, f"params.{where}" if where else "params", error.message)
+    return None  # is_valid and iter_errors disagree: trust the detailed walk
