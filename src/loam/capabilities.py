@@ -4,7 +4,11 @@ A capability package ``loam.<name>`` may provide:
 - ``loam.<name>.api`` with ``router`` (a FastAPI APIRouter, mounted at ``/api/<name>``);
 - ``loam.<name>.cli`` with ``app`` (a Typer app, added as ``loam <name> …``);
 - ``loam/<name>/migrations/`` (an Alembic branch for its catalog tables);
-- ``loam.<name>.demo`` with ``build(workspace)`` (fills the demo workspace).
+- ``loam.<name>.demo`` with ``build(workspace)`` (fills the demo workspace);
+- extensions: sub-packages named in ``extensions`` (e.g. ``pipeline``) whose own ``api``
+  (``router``, mounted under the same ``/api/<name>``), ``cli`` (``app``, whose commands
+  join ``loam <name> …``) and ``migrations/`` folder (another Alembic branch) are
+  picked up the same way, so two teams can build one capability without sharing files.
 Nothing here imports a capability until it is asked for, so core stays free of them.
 """
 
@@ -22,6 +26,7 @@ class Capability:
     name: str  # package and URL segment
     title: str  # navigation label
     summary: str
+    extensions: tuple[str, ...] = ()  # sub-packages with their own api/cli/migrations
 
     def module(self, part: str) -> Any | None:
         """``loam.<name>.<part>`` if the capability has built it, else None."""
@@ -36,6 +41,15 @@ class Capability:
             return None
         return importlib.import_module(full)
 
+    def extension_modules(self, part: str) -> list[Any]:
+        """``loam.<name>.<extension>.<part>`` for each extension that has built it."""
+        found = []
+        for ext in self.extensions:
+            module = self.module(f"{ext}.{part}")
+            if module is not None:
+                found.append(module)
+        return found
+
     @property
     def migrations(self) -> Path | None:
         spec = importlib.util.find_spec(f"loam.{self.name}")
@@ -44,9 +58,24 @@ class Capability:
         folder = Path(next(iter(spec.submodule_search_locations))) / "migrations"
         return folder if folder.is_dir() else None
 
+    @property
+    def migration_folders(self) -> list[Path]:
+        """The capability's migrations folder and each extension's."""
+        spec = importlib.util.find_spec(f"loam.{self.name}")
+        if spec is None or not spec.submodule_search_locations:
+            return []
+        root = Path(next(iter(spec.submodule_search_locations)))
+        folders = [root / "migrations", *(root / ext / "migrations" for ext in self.extensions)]
+        return [f for f in folders if f.is_dir()]
+
 
 CAPABILITIES: tuple[Capability, ...] = (
-    Capability("events", "Events", "Event schema registry, dictionary and the collection pipeline"),
+    Capability(
+        "events",
+        "Events",
+        "Event schema registry, dictionary and the collection pipeline",
+        extensions=("pipeline",),
+    ),
     Capability("logpipe", "Pipelines", "Priorities, per-destination sampling and traffic control"),
     Capability("cdc", "CDC", "Change data capture from MongoDB and PostgreSQL"),
     Capability(
@@ -60,4 +89,4 @@ CAPABILITIES: tuple[Capability, ...] = (
 
 
 def migration_folders() -> list[Path]:
-    return [m for c in CAPABILITIES if (m := c.migrations) is not None]
+    return [folder for c in CAPABILITIES for folder in c.migration_folders]

@@ -47,8 +47,14 @@ def create_app(workspace: Workspace, *, ui_dist: Path = UI_DIST) -> FastAPI:
 
 def _capability_router(cap: Capability) -> APIRouter:
     api = cap.module("api")
-    if api is not None:
-        router: APIRouter = api.router
+    extensions = cap.extension_modules("api")
+    if api is not None or extensions:
+        router = APIRouter()
+        # Extensions first: their fixed paths (/stats) win over the capability's /{name}.
+        for ext in extensions:
+            router.include_router(ext.router)
+        if api is not None:
+            router.include_router(api.router)
         return router
     router = APIRouter()
 

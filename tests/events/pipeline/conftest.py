@@ -80,3 +80,56 @@ def warehouse(tmp_path: Path) -> Iterator[DuckDBWarehouse]:
     w = DuckDBWarehouse(str(tmp_path / "warehouse.duckdb"))
     yield w
     w.close()
+
+
+def open_workspace(path: Path, events: str = "") -> Any:
+    """A workspace whose [events] section is ``events`` (TOML lines)."""
+    from loam.workspace import DEFAULT_TOML, Workspace
+
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "loam.toml").write_text(DEFAULT_TOML + "\n[events]\n" + events + "\n")
+    return Workspace.open(path, create=True, environ={})
+
+
+@pytest.fixture
+def pipeline_ws(tmp_path: Path) -> Iterator[Any]:
+    """A workspace with the sample schemas published and background work off (tests drive it)."""
+    ws = open_workspace(tmp_path / "ws", "processors = 0\nembedded_loader = false\nprocessor_batch_seconds = 0.2")
+    from loam.events.pipeline.runtime import PipelineRuntime
+
+    runtime = PipelineRuntime(ws)
+    for name in ("click_item_home", "view_screen_home"):
+        schema = sample_schemas().active(name)
+        assert schema is not None
+        runtime.folder_schemas.write(name, schema.version, schema.json_schema)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def http(pipeline_ws: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from loam.server import create_app
+
+    with TestClient(create_app(pipeline_ws), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def write_key(pipeline_ws: Any) -> str:
+    from loam.events.pipeline.keys import WriteKeyStore
+
+    return WriteKeyStore(pipeline_ws.catalog).create("test-app")
+
+
+def drain(app_or_ws: Any) -> Any:
+    """Run the processor until the bus is empty, then the loader; the runtime used."""
+    from loam.events.pipeline.runtime import runtime_of
+
+    runtime = runtime_of(app_or_ws)
+    processor = runtime.processor()
+    processor.run(until_idle=True)
+    processor.close()
+    runtime.loader.load_all()
+    return runtime

@@ -33,7 +33,9 @@ def click(price: Any = 1200, **extra: Any) -> dict[str, Any]:
     return ev
 
 
-def test_events_land_as_typed_columns(bus, lake: Lake, warehouse: DuckDBWarehouse, settings: PipelineSettings) -> None:
+def test_events_land_as_typed_columns(
+    bus, lake: Lake, warehouse: DuckDBWarehouse, settings: PipelineSettings
+) -> None:
     import orjson
 
     schemas = sample_schemas()
@@ -51,5 +53,7 @@ def test_events_land_as_typed_columns(bus, lake: Lake, warehouse: DuckDBWarehous
     assert rows[0]["position__screen__name"] == "home"
     assert rows[0]["tags"] == ["a", "b"]
     assert str(rows[0]["seen_at"].astimezone().utcoffset()) is not None
-    wide = warehouse.query("SELECT count(*) AS n, sum(click_item_home__price) AS s FROM events").to_pylist()
+    wide = warehouse.query(
+        "SELECT count(*) AS n, sum(click_item_home__price) AS s FROM events"
+    ).to_pylist()
     assert wide == [{"n": 10, "s": 45}]

@@ -73,6 +73,19 @@ class Collector:
         if type(payload) is dict and type(payload.get("events")) is list:
             payload = payload["events"]
         events = payload if type(payload) is list else [payload]
+        return self.ingest_events(events, source, received_at=received_at)
+
+    def ingest_events(
+        self,
+        events: list[Any],
+        source: str,
+        *,
+        received_at: str | None = None,
+        quarantine: bool = True,
+    ) -> IngestResult:
+        """Check, validate and write parsed events; with ``quarantine=False`` (a replay) the
+        bad ones are only reported back, not quarantined again."""
+        received_at = received_at or _now()
         if len(events) > self.settings.max_batch_events:
             raise PayloadTooLarge(
                 f"{len(events)} events in one request; send at most "
@@ -95,7 +108,9 @@ class Collector:
                     fps[p].append(fingerprint(encoded))
                     continue
                 problem = Problem(
-                    "event_too_large", "", f"event is {len(encoded)} bytes; the limit is {max_bytes}"
+                    "event_too_large",
+                    "",
+                    f"event is {len(encoded)} bytes; the limit is {max_bytes}",
                 )
             record = _record(problem, ev, source, received_at)
             records.append(record)
@@ -119,7 +134,7 @@ class Collector:
                     encode_events(received_at, source, parts[p], fps[p]),
                     key=self.keys[p],
                 )
-        if records:
+        if records and quarantine:
             self.producer.send(self.settings.quarantine_topic, encode_quarantine(records))
         self.producer.flush()
         return IngestResult(accepted, details)

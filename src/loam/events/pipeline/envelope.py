@@ -70,10 +70,14 @@ def check_envelope(ev: Any) -> Problem | None:
                 return Problem("wrong_type", key, f"'{key}' must be a string, got {_kind(value)}")
         params = ev.get("params")
         if params is not None and type(params) is not dict:
-            return Problem("wrong_type", "params", f"'params' must be an object, got {_kind(params)}")
+            return Problem(
+                "wrong_type", "params", f"'params' must be an object, got {_kind(params)}"
+            )
     if not _NAME.match(ev["event_name"]):
         return Problem(
-            "bad_value", "event_name", f"bad event name {ev['event_name']!r}: use letters, digits and _"
+            "bad_value",
+            "event_name",
+            f"bad event name {ev['event_name']!r}: use letters, digits and _",
         )
     ts = ev["client_ts"]
     if not _RFC3339.match(ts):
@@ -89,7 +93,9 @@ def check_envelope(ev: Any) -> Problem | None:
     if event_id is None:
         ev["event_id"] = str(uuid.uuid4())
     elif type(event_id) is not str:
-        return Problem("wrong_type", "event_id", f"'event_id' must be a UUID string, got {_kind(event_id)}")
+        return Problem(
+            "wrong_type", "event_id", f"'event_id' must be a UUID string, got {_kind(event_id)}"
+        )
     elif not _UUID.match(event_id):
         try:
             ev["event_id"] = str(uuid.UUID(event_id))

@@ -1,11 +1,11 @@
 """Errors of the collection pipeline.
 
-    PipelineError (LoamError)          base of the pipeline's errors
-    ├── MalformedPayload               body is not JSON, or not an event / list of events (400)
-    ├── PayloadTooLarge                request over the size cap, or a gzip bomb (413)
-    ├── BadWriteKey                    no, unknown or revoked write key (401)
-    ├── EventsQuarantined              some events broke a rule; the rest were accepted (422)
-    └── SchemaUnavailable              the schema registry cannot answer (503, transient)
+PipelineError (LoamError)          base of the pipeline's errors
+├── MalformedPayload               body is not JSON, or not an event / list of events (400)
+├── PayloadTooLarge                request over the size cap, or a gzip bomb (413)
+├── BadWriteKey                    no, unknown or revoked write key (401)
+├── EventsQuarantined              some events broke a rule; the rest were accepted (422)
+└── SchemaUnavailable              the schema registry cannot answer (503, transient)
 """
 
 from __future__ import annotations

@@ -143,7 +143,9 @@ def wire_struct(columns: Sequence[Column]) -> pa.StructType:
     return build(tree)
 
 
-def flatten_params(params: Sequence[dict[str, Any] | None], columns: Sequence[Column]) -> dict[str, pa.Array]:
+def flatten_params(
+    params: Sequence[dict[str, Any] | None], columns: Sequence[Column]
+) -> dict[str, pa.Array]:
     """One Arrow array per column, in one pass over the params dicts."""
     wire = wire_struct(columns)
     struct = pa.array(params, type=wire) if wire.num_fields else None

@@ -72,16 +72,18 @@ class LoadReport:
 class Loader:
     def __init__(self, lake: Lake, warehouse: Warehouse, settings: PipelineSettings) -> None:
         if warehouse.capabilities.engine != "duckdb":
-            raise NotImplementedError("the events loader writes to DuckDB; BigQuery loading is not built yet")
+            raise NotImplementedError(
+                "the events loader writes to DuckDB; BigQuery loading is not built yet"
+            )
         self.lake = lake
         self.warehouse = warehouse
         self.settings = settings
         self._conn: duckdb.DuckDBPyConnection = warehouse.conn  # type: ignore[attr-defined]
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()  # one batch at a time; replays take it too
         cur = self._conn.cursor()
         try:
             cur.execute(_SETUP)
-            done = cur.sql("SELECT path FROM _loam.loaded_files").fetchall()
+            done = cur.execute("SELECT path FROM _loam.loaded_files").fetchall()
         finally:
             cur.close()
         self._loaded: set[str] = {r[0] for r in done}
@@ -130,7 +132,7 @@ class Loader:
 
     def load_once(self) -> LoadReport:
         """Load one batch of pending files (events and quarantine) in one transaction."""
-        with self._lock:
+        with self.lock:
             events = self.pending(EVENTS_DATASET)[: self.settings.loader_max_files]
             quarantine = self.pending(QUARANTINE_DATASET)[: self.settings.loader_max_files]
             if not events and not quarantine:
@@ -164,7 +166,9 @@ class Loader:
 
     # -- events ----------------------------------------------------------------------
 
-    def _load_events(self, cur: duckdb.DuckDBPyConnection, files: list[str], report: LoadReport) -> None:
+    def _load_events(
+        self, cur: duckdb.DuckDBPyConnection, files: list[str], report: LoadReport
+    ) -> None:
         by_table: dict[str, list[str]] = {}
         for f in files:
             by_table.setdefault(_segment(f, "event"), []).append(f)
@@ -196,7 +200,7 @@ class Loader:
             "INSERT INTO _loam.seen SELECT event_id, _fp, _bus_partition, _bus_offset, _bus_index, "
             "kept, now() FROM _classified"
         )
-        counts = cur.sql(
+        counts = cur.execute(
             """SELECT _table,
                 count(*) FILTER (WHERE kept),
                 count(*) FILTER (WHERE NOT kept AND _fp = kept_fp),
@@ -232,7 +236,9 @@ class Loader:
 
     # -- quarantine ------------------------------------------------------------------
 
-    def _load_quarantine(self, cur: duckdb.DuckDBPyConnection, files: list[str], report: LoadReport) -> None:
+    def _load_quarantine(
+        self, cur: duckdb.DuckDBPyConnection, files: list[str], report: LoadReport
+    ) -> None:
         source = self._source(cur, files, "_qfiles")
         key = "_bus_topic, _bus_partition, _bus_offset, _bus_index"
         cur.execute(
@@ -241,7 +247,7 @@ class Loader:
         )
         columns = [*_describe(cur, "_q"), ("replayed_at", "TIMESTAMP WITH TIME ZONE")]
         _ensure_table(cur, QUARANTINE_TABLE, columns)
-        row = cur.sql(
+        row = cur.execute(
             f"INSERT INTO {q(QUARANTINE_TABLE)} BY NAME SELECT n.* FROM _q n "
             f"ANTI JOIN {q(QUARANTINE_TABLE)} e ON e._bus_topic = n._bus_topic "
             "AND e._bus_partition = n._bus_partition AND e._bus_offset = n._bus_offset "
@@ -282,16 +288,18 @@ def _lit(text: str) -> str:
 
 
 def _describe(cur: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
-    rows = cur.sql(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    rows = cur.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     return [(str(r[0]), str(r[1])) for r in rows]
 
 
-def _ensure_table(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]]) -> None:
+def _ensure_table(
+    cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]]
+) -> None:
     """Create ``table`` or add the columns it lacks (nullable, no rewrite)."""
-    found = cur.sql(
+    found = cur.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
         "AND table_name = ?",
-        params=[table],
+        [table],
     ).fetchall()
     if not found:
         body = ", ".join(f"{q(c)} {t}" for c, t in columns)
@@ -305,7 +313,7 @@ def _ensure_table(cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[
 
 def _drop_temps(cur: duckdb.DuckDBPyConnection) -> None:
     try:
-        temps = cur.sql(
+        temps = cur.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp'"
         ).fetchall()
         for (name,) in temps:

@@ -26,7 +26,14 @@ import pyarrow.compute as pc
 from loam.core.bus import Bus, Consumer, Message
 from loam.core.lake import Lake
 from loam.events.pipeline.collector import UNPLANNED
-from loam.events.pipeline.flatten import TIMESTAMP, Column, cast_column, columns_from_struct, params_columns, wire_struct
+from loam.events.pipeline.flatten import (
+    TIMESTAMP,
+    Column,
+    cast_column,
+    columns_from_struct,
+    params_columns,
+    wire_struct,
+)
 from loam.events.pipeline.schemas import EventSchema, SchemaSource
 from loam.events.pipeline.settings import PipelineSettings
 from loam.events.pipeline.wire import decode
@@ -149,7 +156,12 @@ class Processor:
                 continue
             if m.topic == self.settings.quarantine_topic:
                 for i, rec in enumerate(body.get("records", ())):
-                    rec.update(_bus_topic=m.topic, _bus_partition=m.partition, _bus_offset=m.offset, _bus_index=i)
+                    rec.update(
+                        _bus_topic=m.topic,
+                        _bus_partition=m.partition,
+                        _bus_offset=m.offset,
+                        _bus_index=i,
+                    )
                     records.append(rec)
                 continue
             received_at, source, fps = body["received_at"], body["source"], body["fps"]
@@ -235,7 +247,11 @@ class Processor:
 
     def _write_quarantine(self, records: list[dict[str, Any]], name: str) -> list[str]:
         for r in records:
-            r["received_at"] = r["received_at"][:-1] + "+00:00" if r["received_at"].endswith("Z") else r["received_at"]
+            r["received_at"] = (
+                r["received_at"][:-1] + "+00:00"
+                if r["received_at"].endswith("Z")
+                else r["received_at"]
+            )
         rows = pa.Table.from_pylist(
             [{k: r.get(k) for k in QUARANTINE_SCHEMA.names} for r in records],
             schema=QUARANTINE_SCHEMA.set(0, pa.field("received_at", pa.string())),
@@ -243,7 +259,9 @@ class Processor:
         rows = rows.set_column(0, "received_at", cast_column(rows["received_at"], TIMESTAMP))
         days = pc.strftime(rows["received_at"], format="%Y-%m-%d")
         return [
-            self.lake.write(QUARANTINE_DATASET, rows.filter(pc.equal(days, day)), {"dt": day}, name=name)
+            self.lake.write(
+                QUARANTINE_DATASET, rows.filter(pc.equal(days, day)), {"dt": day}, name=name
+            )
             for day in pc.unique(days).to_pylist()
         ]
 

@@ -84,6 +84,9 @@ class InMemorySchemaSource:
     def get(self, name: str, version: str) -> EventSchema | None:
         return self._versions.get((name, version))
 
+    def names(self) -> list[str]:
+        return sorted(self._active)
+
 
 class FolderSchemaSource:
     """JSON Schemas in a folder: ``<name>/<version>.json`` and ``<name>/ACTIVE`` (a version).
@@ -95,7 +98,9 @@ class FolderSchemaSource:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def write(self, name: str, version: str, json_schema: dict[str, Any], *, activate: bool = True) -> EventSchema:
+    def write(
+        self, name: str, version: str, json_schema: dict[str, Any], *, activate: bool = True
+    ) -> EventSchema:
         major_of(version)
         target = self.folder / name
         target.mkdir(parents=True, exist_ok=True)
@@ -112,6 +117,11 @@ class FolderSchemaSource:
         if "/" in name or not marker.is_file():
             return None
         return self.get(name, marker.read_text().strip())
+
+    def names(self) -> list[str]:
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.name for p in self.folder.iterdir() if (p / "ACTIVE").is_file())
 
     def get(self, name: str, version: str) -> EventSchema | None:
         if "/" in name or "/" in version:
@@ -159,6 +169,15 @@ class CachedSchemaSource:
                 self._versions[key] = found
         return found
 
+    def names(self) -> list[str]:
+        return active_names(self.inner)
+
     def forget(self) -> None:
         with self._lock:
             self._active.clear()
+
+
+def active_names(source: SchemaSource) -> list[str]:
+    """Every event name with an active version, when the source can list them."""
+    lister = getattr(source, "names", None)
+    return list(lister()) if callable(lister) else []
