@@ -133,3 +133,10 @@ def drain(app_or_ws: Any) -> Any:
     processor.close()
     runtime.loader.load_all()
     return runtime
+
+
+@pytest.fixture
+def tokens(pipeline_ws: Any) -> dict[str, str]:
+    from loam.core.auth import Role
+
+    return {role.name: pipeline_ws.tokens.create(f"test-{role.name}", role) for role in Role}

@@ -162,12 +162,13 @@ class Collector:
                 f"no event named '{name}' is registered; register it in the Event Center "
                 f"or set [events] allow_unplanned = true",
             )
-        if version is None:
-            ev["schema_version"] = schema.version
         params = ev.get("params")
         if params is None:
             params = ev["params"] = {}
-        return check_params(schema, params)
+        problem = check_params(schema, params)
+        if problem is None and version is None:
+            ev["schema_version"] = schema.version  # after the check: a quarantined event keeps what it sent
+        return problem
 
     def _quarantine_raw(self, body: bytes, source: str, received_at: str, message: str) -> None:
         record = {

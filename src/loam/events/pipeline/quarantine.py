@@ -1,6 +1,8 @@
 """Quarantined events: look at them, and replay them once their schema is fixed.
 
-A replay re-checks each quarantined event against the schemas as they are now; those
+A replay re-checks each quarantined event against the *active* version of its event as
+it is now (a version the event named is dropped: versions never change, so fixing a
+schema means publishing a new one); those
 that pass go to the bus like new events (same event_id, so a second replay cannot
 land them twice) and are marked ``replayed_at``; the others stay quarantined.
 Runs where the warehouse is writable: in ``loam up`` (the API) or ``loam events replay``.
@@ -59,7 +61,7 @@ def replay(
     for source, group in by_source.items():
         for start in range(0, len(group), chunk):
             part = group[start : start + chunk]
-            events = [orjson.loads(r["raw"]) for r in part]
+            events = [_unpinned(orjson.loads(r["raw"])) for r in part]
             result = runtime.collector.ingest_events(events, source, quarantine=False)
             bad = {d["index"] for d in result.quarantined}
             report.problems.extend(result.quarantined[: max(0, 20 - len(report.problems))])
@@ -85,3 +87,9 @@ def _mark_replayed(wh: Any, done: list[tuple[Any, ...]]) -> None:
             cur.execute("DROP TABLE _replayed")
         finally:
             cur.close()
+
+
+def _unpinned(ev: Any) -> Any:
+    if isinstance(ev, dict):
+        ev.pop("schema_version", None)
+    return ev
