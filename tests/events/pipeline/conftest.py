@@ -94,7 +94,9 @@ def open_workspace(path: Path, events: str = "") -> Any:
 @pytest.fixture
 def pipeline_ws(tmp_path: Path) -> Iterator[Any]:
     """A workspace with the sample schemas published and background work off (tests drive it)."""
-    ws = open_workspace(tmp_path / "ws", "processors = 0\nembedded_loader = false\nprocessor_batch_seconds = 0.2")
+    ws = open_workspace(
+        tmp_path / "ws", "processors = 0\nembedded_loader = false\nprocessor_batch_seconds = 0.2"
+    )
     from loam.events.pipeline.runtime import PipelineRuntime
 
     runtime = PipelineRuntime(ws)

@@ -49,9 +49,11 @@ def test_malformed_json_is_refused_and_quarantined(http: Any, write_key: str) ->
     err = assert_error_shape(post(http, write_key, b'[{"event_name": '), 400, "malformed_payload")
     assert "not valid JSON" in err["message"]
     drain(http.app)
-    rows = runtime_of_app(http).workspace.warehouse.query(
-        "SELECT rule, raw FROM events_quarantine"
-    ).to_pylist()
+    rows = (
+        runtime_of_app(http)
+        .workspace.warehouse.query("SELECT rule, raw FROM events_quarantine")
+        .to_pylist()
+    )
     assert rows == [{"rule": "malformed_json", "raw": '[{"event_name": '}]
 
 
@@ -84,7 +86,9 @@ def test_bad_events_are_quarantined_with_rule_and_path(
     q = wh.query("SELECT rule, path, raw FROM events_quarantine").to_pylist()
     assert [(r["rule"], r["path"]) for r in q] == [(rule, path)]
     assert orjson.loads(q[0]["raw"])["event_name"] == event["event_name"]
-    assert wh.query("SELECT event_id FROM click_item_home").column(0).to_pylist() == [good["event_id"]]
+    assert wh.query("SELECT event_id FROM click_item_home").column(0).to_pylist() == [
+        good["event_id"]
+    ]
 
 
 def test_oversized_event_and_request(http: Any, write_key: str, pipeline_ws: Any) -> None:
@@ -92,7 +96,10 @@ def test_oversized_event_and_request(http: Any, write_key: str, pipeline_ws: Any
     huge["params"]["item_id"] = "x" * 64
     huge["params"]["tags"] = ["y" * 1000] * 80
     resp = post(http, write_key, [huge])
-    assert assert_error_shape(resp, 422, "events_quarantined")["details"][0]["rule"] == "event_too_large"
+    assert (
+        assert_error_shape(resp, 422, "events_quarantined")["details"][0]["rule"]
+        == "event_too_large"
+    )
     limit = runtime_of_app(http).settings.max_request_bytes
     too_big = b"[" + b" " * limit + b"]"
     assert_error_shape(post(http, write_key, too_big), 413, "payload_too_large")
@@ -105,16 +112,22 @@ def test_gzip_bodies_and_zip_bombs(http: Any, write_key: str) -> None:
     assert post(http, write_key, body, **{"Content-Encoding": "gzip"}).json()["accepted"] == 2
     bomb = gzip.compress(b"[" + b" " * (50 * 1024 * 1024) + b"]")
     assert len(bomb) < 100_000
-    err = assert_error_shape(post(http, write_key, bomb, **{"Content-Encoding": "gzip"}), 413, "payload_too_large")
+    err = assert_error_shape(
+        post(http, write_key, bomb, **{"Content-Encoding": "gzip"}), 413, "payload_too_large"
+    )
     assert "inflates" in err["message"]
-    assert_error_shape(post(http, write_key, b"not gzip", **{"Content-Encoding": "gzip"}), 400, "malformed_payload")
+    assert_error_shape(
+        post(http, write_key, b"not gzip", **{"Content-Encoding": "gzip"}), 400, "malformed_payload"
+    )
 
 
 def test_write_key_is_required_and_checked(http: Any, write_key: str, pipeline_ws: Any) -> None:
     resp = http.post("/collect", content=orjson.dumps(click()))
     assert "write key" in assert_error_shape(resp, 401, "bad_write_key")["message"]
     assert_error_shape(post(http, "lwk_wrong", click()), 401, "bad_write_key")
-    resp = http.post("/collect", content=orjson.dumps(click()), headers={"Authorization": f"Bearer {write_key}"})
+    resp = http.post(
+        "/collect", content=orjson.dumps(click()), headers={"Authorization": f"Bearer {write_key}"}
+    )
     assert resp.json()["accepted"] == 1
     keys = runtime_of_app(http).keys
     keys.revoke(keys.list()[0].id)
@@ -125,7 +138,12 @@ def test_collector_keeps_serving_after_every_kind_of_error(http: Any, write_key:
     post(http, write_key, b"{{{")
     post(http, "lwk_nope", click())
     post(http, write_key, [click(price="x")])
-    post(http, write_key, gzip.compress(b"[" + b" " * (20 * 1024 * 1024) + b"]"), **{"Content-Encoding": "gzip"})
+    post(
+        http,
+        write_key,
+        gzip.compress(b"[" + b" " * (20 * 1024 * 1024) + b"]"),
+        **{"Content-Encoding": "gzip"},
+    )
     assert post(http, write_key, [click()]).json() == {"accepted": 1, "quarantined": 0}
 
 
@@ -137,7 +155,9 @@ def test_unplanned_events_when_allowed(tmp_path: Any) -> None:
 
     from .conftest import open_workspace
 
-    ws = open_workspace(tmp_path / "ws", "allow_unplanned = true\nprocessors = 0\nembedded_loader = false")
+    ws = open_workspace(
+        tmp_path / "ws", "allow_unplanned = true\nprocessors = 0\nembedded_loader = false"
+    )
     key = WriteKeyStore(ws.catalog).create("app")
     ev = click(event_name="open_app_home", event_id=str(uuid.uuid4()))
     with TestClient(create_app(ws)) as client:

@@ -3,8 +3,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import orjson
-
 from loam.events.pipeline.generator import TrafficPlan, generate_traffic
 from loam.events.pipeline.runtime import runtime_of
 from loam.events.pipeline.traffic import batches
@@ -33,7 +31,9 @@ def test_known_shares_of_invalid_and_duplicates_land_with_exact_counts(
         accepted += answer["accepted"]
         quarantined += answer["quarantined"]
     exp = plan.expected
-    assert exp["invalid"] > 20 and exp["natural_duplicates"] > 20 and exp["synthetic_duplicates"] > 10
+    assert (
+        exp["invalid"] > 20 and exp["natural_duplicates"] > 20 and exp["synthetic_duplicates"] > 10
+    )
     assert quarantined == exp["invalid"]
     assert accepted == exp["valid"] + exp["natural_duplicates"] + exp["synthetic_duplicates"]
     drain(http.app)
@@ -44,8 +44,12 @@ def test_known_shares_of_invalid_and_duplicates_land_with_exact_counts(
     )
     assert total == exp["valid"]
     assert wh.query("SELECT count(*) FROM events").column(0)[0].as_py() == exp["valid"]
-    assert wh.query("SELECT count(DISTINCT event_id) FROM events").column(0)[0].as_py() == exp["valid"]
-    stats = http.get("/api/events/stats", headers={"Authorization": f"Bearer {tokens['viewer']}"}).json()
+    assert (
+        wh.query("SELECT count(DISTINCT event_id) FROM events").column(0)[0].as_py() == exp["valid"]
+    )
+    stats = http.get(
+        "/api/events/stats", headers={"Authorization": f"Bearer {tokens['viewer']}"}
+    ).json()
     assert stats["loaded"]["total"] == exp["valid"]
     assert stats["duplicates"] == {
         "natural": exp["natural_duplicates"],
@@ -82,7 +86,9 @@ def test_additive_version_adds_a_column_and_a_model_version_gets_its_own_table(
     assert post(http, write_key, [click(price=2.5, schema_version="2-0-0")]).json()["accepted"] == 1
     drain(http.app)
     wh = runtime.workspace.warehouse
-    rows = wh.query("SELECT price, coupon, position__z FROM click_item_home ORDER BY price").to_pylist()
+    rows = wh.query(
+        "SELECT price, coupon, position__z FROM click_item_home ORDER BY price"
+    ).to_pylist()
     assert rows == [
         {"price": 1, "coupon": None, "position__z": None},
         {"price": 2, "coupon": "SPRING", "position__z": 0.5},

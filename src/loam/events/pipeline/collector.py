@@ -167,7 +167,9 @@ class Collector:
             params = ev["params"] = {}
         problem = check_params(schema, params)
         if problem is None and version is None:
-            ev["schema_version"] = schema.version  # after the check: a quarantined event keeps what it sent
+            ev["schema_version"] = (
+                schema.version
+            )  # after the check: a quarantined event keeps what it sent
         return problem
 
     def _quarantine_raw(self, body: bytes, source: str, received_at: str, message: str) -> None:

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loam.core.bus import Bus, Consumer, Message
+from loam.core.errors import Conflict
 from loam.core.lake import Lake
 from loam.events.pipeline.collector import UNPLANNED
 from loam.events.pipeline.flatten import (
@@ -139,7 +140,12 @@ class Processor:
         if not messages:
             return BatchReport()
         report = self.process(messages)
-        self.consumer.commit(messages)
+        try:
+            self.consumer.commit(messages)
+        except Conflict as exc:
+            # The group moved a partition away mid-batch: its new owner re-reads these
+            # messages; our files only repeat bus positions the loader already knows.
+            log.warning("offsets not committed: %s", exc.message)
         return report
 
     def process(self, messages: Sequence[Message]) -> BatchReport:
