@@ -9,6 +9,7 @@ again by the client and its events become natural duplicates, which dedup remove
 
 from __future__ import annotations
 
+import gc
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ import orjson
 from loam.core.bus import Bus
 from loam.events.pipeline.envelope import Problem, check_envelope
 from loam.events.pipeline.errors import EventsQuarantined, MalformedPayload, PayloadTooLarge
+from loam.events.pipeline.group_commit import GroupCommitWriter
 from loam.events.pipeline.partitioning import partition_count, partition_keys
 from loam.events.pipeline.schemas import SchemaSource
 from loam.events.pipeline.settings import PipelineSettings
@@ -57,10 +59,19 @@ class Collector:
         bus.create_topic(settings.quarantine_topic)
         self.partitions = partition_count(bus, settings.topic, 4)
         self.keys = partition_keys(bus.capabilities.engine, self.partitions)
-        self.producer = bus.producer()
+        self.writer = GroupCommitWriter(bus.producer())
 
     def ingest(self, body: bytes, source: str) -> IngestResult:
         """Take one request body (one event, a list, or {"events": [...]}); see module doc."""
+        enabled = gc.isenabled()
+        gc.disable()  # a request's dicts hold no cycles; see Processor.process
+        try:
+            return self._ingest(body, source)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _ingest(self, body: bytes, source: str) -> IngestResult:
         received_at = _now()
         try:
             payload = orjson.loads(body)
@@ -93,8 +104,8 @@ class Collector:
                 details=[{"events": len(events), "limit": self.settings.max_batch_events}],
             )
         n = self.partitions
-        parts: list[list[bytes]] = [[] for _ in range(n)]
-        fps: list[list[int]] = [[] for _ in range(n)]
+        # partition -> (event_name, schema_version) -> (encoded events, fingerprints)
+        parts: list[dict[tuple[str, str], tuple[list[bytes], list[int]]]] = [{} for _ in range(n)]
         records: list[dict[str, Any]] = []
         details: list[dict[str, Any]] = []
         max_bytes = self.settings.max_event_bytes
@@ -103,9 +114,13 @@ class Collector:
             if problem is None:
                 encoded = orjson.dumps(ev, option=_SORTED)
                 if len(encoded) <= max_bytes:
-                    p = zlib.crc32(ev["event_id"].encode()) % n
-                    parts[p].append(encoded)
-                    fps[p].append(fingerprint(encoded))
+                    group = parts[zlib.crc32(ev["event_id"].encode()) % n]
+                    key = (ev["event_name"], ev["schema_version"])
+                    found = group.get(key)
+                    if found is None:
+                        found = group[key] = ([], [])
+                    found[0].append(encoded)
+                    found[1].append(fingerprint(encoded))
                     continue
                 problem = Problem(
                     "event_too_large",
@@ -126,17 +141,15 @@ class Collector:
                 }
             )
         accepted = 0
+        items: list[tuple[str, bytes | None, bytes]] = []
         for p in range(n):
             if parts[p]:
-                accepted += len(parts[p])
-                self.producer.send(
-                    self.settings.topic,
-                    encode_events(received_at, source, parts[p], fps[p]),
-                    key=self.keys[p],
-                )
+                accepted += sum(len(enc) for enc, _ in parts[p].values())
+                value = encode_events(received_at, source, parts[p])
+                items.append((self.settings.topic, self.keys[p], value))
         if records and quarantine:
-            self.producer.send(self.settings.quarantine_topic, encode_quarantine(records))
-        self.producer.flush()
+            items.append((self.settings.quarantine_topic, None, encode_quarantine(records)))
+        self.writer.write(items)
         return IngestResult(accepted, details)
 
     def _check_schema(self, ev: dict[str, Any]) -> Problem | None:
@@ -184,11 +197,10 @@ class Collector:
             "schema_version": None,
             "raw": body.decode("utf-8", errors="replace"),
         }
-        self.producer.send(self.settings.quarantine_topic, encode_quarantine([record]))
-        self.producer.flush()
+        self.writer.write([(self.settings.quarantine_topic, None, encode_quarantine([record]))])
 
     def close(self) -> None:
-        self.producer.close()
+        self.writer.close()
 
 
 def _record(problem: Problem, ev: Any, source: str, received_at: str) -> dict[str, Any]:

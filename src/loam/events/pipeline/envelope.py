@@ -42,44 +42,41 @@ class Problem:
     message: str
 
 
+_good_names: set[str] = set()
+
+
 def check_envelope(ev: Any) -> Problem | None:
     """Check the envelope of one event and complete it in place; a Problem if it is bad."""
-    if type(ev) is not dict:
-        return Problem("not_an_object", "", f"an event must be a JSON object, got {_kind(ev)}")
-    for key in REQUIRED:
-        value = ev.get(key)
-        if value is None:
-            return Problem("missing_field", key, f"envelope field '{key}' is required")
-        if type(value) is not str:
-            return Problem("wrong_type", key, f"'{key}' must be a string, got {_kind(value)}")
-        if not value or len(value) > _MAX_TEXT:
-            return Problem("bad_value", key, f"'{key}' must be 1 to {_MAX_TEXT} characters")
-    if len(ev) > len(REQUIRED):
-        extra = ev.keys() - ALLOWED
-        if extra:
-            name = sorted(extra)[0]
-            return Problem(
-                "unknown_field",
-                name,
-                f"unknown envelope field '{name}': custom values go in 'params' "
-                f"(envelope fields: {', '.join(REQUIRED + OPTIONAL)})",
-            )
-        for key in ("schema_version", "user_id", "app_version"):
-            value = ev.get(key)
-            if value is not None and (type(value) is not str or len(value) > _MAX_TEXT):
-                return Problem("wrong_type", key, f"'{key}' must be a string, got {_kind(value)}")
-        params = ev.get("params")
-        if params is not None and type(params) is not dict:
-            return Problem(
-                "wrong_type", "params", f"'params' must be an object, got {_kind(params)}"
-            )
-    if not _NAME.match(ev["event_name"]):
-        return Problem(
-            "bad_value",
-            "event_name",
-            f"bad event name {ev['event_name']!r}: use letters, digits and _",
-        )
-    ts = ev["client_ts"]
+    # Fast path: one C-level test per field; any doubt falls through to the precise checks.
+    if type(ev) is dict and ALLOWED.issuperset(ev):
+        name = ev.get("event_name")
+        ts = ev.get("client_ts")
+        device = ev.get("device_id")
+        platform = ev.get("platform")
+        if (
+            name in _good_names
+            and type(ts) is str
+            and type(device) is str
+            and type(platform) is str
+            and 0 < len(device) <= _MAX_TEXT
+            and 0 < len(platform) <= _MAX_TEXT
+            and type(ev.get("user_id")) in _TEXT_OR_NONE
+            and type(ev.get("app_version")) in _TEXT_OR_NONE
+            and type(ev.get("schema_version")) in _TEXT_OR_NONE
+            and type(ev.get("params")) in _DICT_OR_NONE
+            and len(ev.get("user_id") or "") <= _MAX_TEXT
+            and len(ev.get("app_version") or "") <= _MAX_TEXT
+            and len(ev.get("schema_version") or "") <= _MAX_TEXT
+        ):
+            return _check_ids(ev, ts)
+    return _check_slowly(ev)
+
+
+_TEXT_OR_NONE = (str, type(None))
+_DICT_OR_NONE = (dict, type(None))
+
+
+def _check_ids(ev: dict[str, Any], ts: str) -> Problem | None:
     if not _RFC3339.match(ts):
         fixed = _normalise_timestamp(ts)
         if fixed is None:
@@ -102,6 +99,45 @@ def check_envelope(ev: Any) -> Problem | None:
         except ValueError:
             return Problem("bad_uuid", "event_id", f"'event_id' {event_id!r} is not a UUID")
     return None
+
+
+def _check_slowly(ev: Any) -> Problem | None:
+    if type(ev) is not dict:
+        return Problem("not_an_object", "", f"an event must be a JSON object, got {_kind(ev)}")
+    for key in REQUIRED:
+        value = ev.get(key)
+        if value is None:
+            return Problem("missing_field", key, f"envelope field '{key}' is required")
+        if type(value) is not str:
+            return Problem("wrong_type", key, f"'{key}' must be a string, got {_kind(value)}")
+        if not value or len(value) > _MAX_TEXT:
+            return Problem("bad_value", key, f"'{key}' must be 1 to {_MAX_TEXT} characters")
+    extra = ev.keys() - ALLOWED
+    if extra:
+        name = sorted(extra)[0]
+        return Problem(
+            "unknown_field",
+            name,
+            f"unknown envelope field '{name}': custom values go in 'params' "
+            f"(envelope fields: {', '.join(REQUIRED + OPTIONAL)})",
+        )
+    for key in ("schema_version", "user_id", "app_version"):
+        value = ev.get(key)
+        if value is not None and (type(value) is not str or len(value) > _MAX_TEXT):
+            return Problem(
+                "wrong_type", key, f"'{key}' must be a string of at most {_MAX_TEXT} characters"
+            )
+    params = ev.get("params")
+    if params is not None and type(params) is not dict:
+        return Problem("wrong_type", "params", f"'params' must be an object, got {_kind(params)}")
+    name = ev["event_name"]
+    if not _NAME.match(name):
+        return Problem(
+            "bad_value", "event_name", f"bad event name {name!r}: use letters, digits and _"
+        )
+    if len(_good_names) < 100_000:
+        _good_names.add(name)
+    return _check_ids(ev, ev["client_ts"])
 
 
 def _normalise_timestamp(value: str) -> str | None:

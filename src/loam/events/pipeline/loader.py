@@ -12,8 +12,7 @@ anti-join in DuckDB:
   *natural* when their fingerprint equals the kept one's, *synthetic* when it differs.
 
 Tables: one per event and MODEL (``click_item_home``, ``click_item_home_v2``) with
-params as typed columns, ``events`` with every event and each event's params as
-``<table>__<param>`` columns, and ``events_quarantine``. A new optional parameter
+params as typed columns, ``events`` (a view stacking them, each event's params as ``<table>__<param>`` columns), and ``events_quarantine``. A new optional parameter
 becomes ``ALTER TABLE ADD COLUMN``; nothing is rewritten.
 """
 
@@ -40,6 +39,7 @@ log = logging.getLogger("loam.events.loader")
 ALL_EVENTS = "events"
 QUARANTINE_TABLE = "events_quarantine"
 INTERNAL = "_fp, _bus_partition, _bus_offset, _bus_index"
+INTERNAL_COLUMNS = frozenset(INTERNAL.split(", "))
 COMMON = (*ENVELOPE, "server_ts", "source")
 
 _SETUP = """
@@ -175,12 +175,17 @@ class Loader:
         stages = []
         for i, (table, group) in enumerate(sorted(by_table.items())):
             source = self._source(cur, group, f"_files_{i}")
-            cur.execute(
-                f"CREATE TEMP TABLE _rows_{i} AS SELECT * FROM {source} "
-                f"QUALIFY row_number() OVER (PARTITION BY event_id, {', '.join(DELIVERY)}) = 1"
-            )
+            cur.execute(f"CREATE TEMP TABLE _rows_{i} AS SELECT * FROM {source}")
+            if len(group) > 1 and _has_repeats(cur, f"_rows_{i}"):
+                # Overlapping files (a processor re-ran a batch that ended elsewhere):
+                # keep one row per bus position. Rare, so only paid for when it happens.
+                cur.execute(
+                    f"CREATE OR REPLACE TEMP TABLE _rows_{i} AS SELECT * FROM _rows_{i} "
+                    f"QUALIFY row_number() OVER (PARTITION BY event_id, {', '.join(DELIVERY)}) = 1"
+                )
             stages.append(
-                f"SELECT event_id, _fp, {', '.join(DELIVERY)}, {_lit(table)} AS _table FROM _rows_{i}"
+                f"SELECT event_id, _fp, {', '.join(DELIVERY)}, {_lit(table)} AS _table, "
+                f"rowid AS _rid FROM _rows_{i}"
             )
         cur.execute(
             "CREATE TEMP TABLE _fresh AS SELECT s.* FROM ("
@@ -215,24 +220,17 @@ class Loader:
             report.loaded += int(loaded)
             report.natural_duplicates += int(natural)
             report.synthetic_duplicates += int(synthetic)
+        changed = False
         for i, (table, _group) in enumerate(sorted(by_table.items())):
+            columns = [c for c in _describe(cur, f"_rows_{i}") if c[0] not in INTERNAL_COLUMNS]
+            if _ensure_table(cur, table, columns):
+                changed = True
             cur.execute(
-                f"CREATE TEMP TABLE _keep_{i} AS SELECT r.* EXCLUDE ({INTERNAL}) FROM _rows_{i} r "
-                f"SEMI JOIN (SELECT * FROM _classified WHERE kept AND _table = {_lit(table)}) c "
-                "ON r.event_id = c.event_id AND r._bus_partition = c._bus_partition "
-                "AND r._bus_offset = c._bus_offset AND r._bus_index = c._bus_index"
+                f"INSERT INTO {q(table)} BY NAME SELECT * EXCLUDE ({INTERNAL}) FROM _rows_{i} "
+                f"WHERE rowid IN (SELECT _rid FROM _classified WHERE kept AND _table = {_lit(table)})"
             )
-            columns = _describe(cur, f"_keep_{i}")
-            _ensure_table(cur, table, columns)
-            cur.execute(f"INSERT INTO {q(table)} BY NAME SELECT * FROM _keep_{i}")
-            wide = [(c, t) for c, t in columns if c in COMMON] + [
-                (f"{table}__{c}", t) for c, t in columns if c not in COMMON
-            ]
-            _ensure_table(cur, ALL_EVENTS, wide)
-            select = ", ".join(
-                q(c) if c in COMMON else f"{q(c)} AS {q(f'{table}__{c}')}" for c, _ in columns
-            )
-            cur.execute(f"INSERT INTO {q(ALL_EVENTS)} BY NAME SELECT {select} FROM _keep_{i}")
+        if changed:
+            _refresh_all_events_view(cur)
 
     # -- quarantine ------------------------------------------------------------------
 
@@ -294,8 +292,8 @@ def _describe(cur: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, 
 
 def _ensure_table(
     cur: duckdb.DuckDBPyConnection, table: str, columns: Sequence[tuple[str, str]]
-) -> None:
-    """Create ``table`` or add the columns it lacks (nullable, no rewrite)."""
+) -> bool:
+    """Create ``table`` or add the columns it lacks (nullable, no rewrite); True if changed."""
     found = cur.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
         "AND table_name = ?",
@@ -304,11 +302,50 @@ def _ensure_table(
     if not found:
         body = ", ".join(f"{q(c)} {t}" for c, t in columns)
         cur.execute(f"CREATE TABLE {q(table)} ({body})")
-        return
+        return True
     have = {r[0] for r in found}
-    for c, t in columns:
-        if c not in have:
-            cur.execute(f"ALTER TABLE {q(table)} ADD COLUMN {q(c)} {t}")
+    missing = [(c, t) for c, t in columns if c not in have]
+    for c, t in missing:
+        cur.execute(f"ALTER TABLE {q(table)} ADD COLUMN {q(c)} {t}")
+    return bool(missing)
+
+
+def _has_repeats(cur: duckdb.DuckDBPyConnection, relation: str) -> bool:
+    row = cur.execute(
+        f"SELECT count(*) > count(DISTINCT (event_id, {', '.join(DELIVERY)})) FROM {relation}"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _refresh_all_events_view(cur: duckdb.DuckDBPyConnection) -> None:
+    """``events``: every event table stacked, each event's params as ``<table>__<param>``.
+
+    A view, so each row is stored once; it is rebuilt when an event table gains a column.
+    """
+    tables = [
+        r[0]
+        for r in cur.execute(
+            "SELECT DISTINCT table_name FROM _loam.load_counts ORDER BY 1"
+        ).fetchall()
+    ]
+    selects = []
+    for table in tables:
+        cols = [
+            r[0]
+            for r in cur.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' "
+                "AND table_name = ? ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+        ]
+        if not cols:
+            continue
+        items = ", ".join(q(c) if c in COMMON else f"{q(c)} AS {q(f'{table}__{c}')}" for c in cols)
+        selects.append(f"SELECT {items} FROM {q(table)}")
+    if selects:
+        cur.execute(
+            f"CREATE OR REPLACE VIEW {q(ALL_EVENTS)} AS " + " UNION ALL BY NAME ".join(selects)
+        )
 
 
 def _drop_temps(cur: duckdb.DuckDBPyConnection) -> None:
