@@ -138,6 +138,14 @@ def wait_port(port: int, timeout_s: float = 60) -> None:
     raise RuntimeError("collector did not start")
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    if pid is None:
+        t = os.times()
+        return t.user + t.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -185,6 +193,7 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
     try:
         wait_port(port)
         time.sleep(1.0)
+        cpu0 = {"collector": cpu_seconds(collector.pid), "processor": cpu_seconds(processor.pid), "loader": cpu_seconds()}
         started = time.perf_counter()
         senders = [threading.Thread(target=send) for _ in range(SENDERS)]
         for t in senders:
@@ -204,6 +213,7 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
                 raise RuntimeError("a pipeline process died")
             time.sleep(0.05)
         finished = time.perf_counter()
+        cpu1 = {"collector": cpu_seconds(collector.pid), "processor": cpu_seconds(processor.pid), "loader": cpu_seconds()}
         stop.set()
         load_thread.join()
         rows = ws.warehouse.query("SELECT count(*) FROM events").column(0)[0].as_py()
@@ -214,6 +224,7 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
             "rss_collector": peak_rss_mb(collector.pid),
             "rss_processor": peak_rss_mb(processor.pid),
             "rss_loader": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            **{f"cpu_us_{k}": (cpu1[k] - cpu0[k]) / events * 1e6 for k in cpu0},
         }
     finally:
         stop.set()
@@ -266,6 +277,14 @@ def main() -> None:
             r["rss_collector"], r["rss_processor"], r["rss_loader"]
         )
         print(f"{'peak RSS MB at ' + label + f' ({n:,})':<44}{rss:>16}")
+    print(
+        f"{'CPU us per event (N run)':<44}"
+        + "{:>16}".format(
+            "collector {:.1f} / processor {:.1f} / loader+client {:.1f}".format(
+                full["cpu_us_collector"], full["cpu_us_processor"], full["cpu_us_loader"]
+            )
+        )
+    )
     print(f"target: >= 100,000 ev/s and >= 0.5 x raw -> {'MET' if e2e >= 100_000 and e2e >= raw / 2 else 'NOT MET'}")
 
 

@@ -16,7 +16,12 @@ from functools import cached_property
 from typing import Any
 
 from loam.events.pipeline.keys import WriteKeyStore
-from loam.events.pipeline.schemas import CachedSchemaSource, FolderSchemaSource, SchemaSource
+from loam.events.pipeline.schemas import (
+    CachedSchemaSource,
+    ChainSchemaSource,
+    FolderSchemaSource,
+    SchemaSource,
+)
 from loam.events.pipeline.settings import PipelineSettings, pipeline_settings
 
 log = logging.getLogger("loam.events.runtime")
@@ -42,7 +47,8 @@ class PipelineRuntime:
 
     @cached_property
     def schemas(self) -> CachedSchemaSource:
-        source = registry_schema_source(self.workspace) or self.folder_schemas
+        registry = registry_schema_source(self.workspace)
+        source = ChainSchemaSource(registry, self.folder_schemas) if registry else self.folder_schemas
         return CachedSchemaSource(source)
 
     @cached_property

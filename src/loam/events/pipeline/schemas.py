@@ -135,6 +135,22 @@ class FolderSchemaSource:
             raise SchemaUnavailable(f"schema file {path} is not JSON: {exc}") from exc
 
 
+class ChainSchemaSource:
+    """Asks each source in turn: the registry first, then the workspace's schema folder."""
+
+    def __init__(self, *sources: SchemaSource) -> None:
+        self.sources = sources
+
+    def active(self, name: str) -> EventSchema | None:
+        return next((s for src in self.sources if (s := src.active(name)) is not None), None)
+
+    def get(self, name: str, version: str) -> EventSchema | None:
+        return next((s for src in self.sources if (s := src.get(name, version)) is not None), None)
+
+    def names(self) -> list[str]:
+        return sorted({n for src in self.sources for n in active_names(src)})
+
+
 class CachedSchemaSource:
     """Remembers answers for ``ttl_s`` seconds so the hot path never waits on the catalog.
 
