@@ -115,7 +115,7 @@ def make_workspace(root: Path) -> tuple[Path, str]:
     path.mkdir(parents=True)
     (path / "loam.toml").write_text(
         DEFAULT_TOML
-        + "\n[events]\nprocessors = 0\nembedded_loader = false\nloader_interval_seconds = 0.2\n"
+        + "\n[events.pipeline]\nprocessors = 0\nembedded_loader = false\nloader_interval_seconds = 0.2\n"
     )
     ws = Workspace.open(path, create=True, environ={})
     runtime = PipelineRuntime(ws)

@@ -82,12 +82,14 @@ def warehouse(tmp_path: Path) -> Iterator[DuckDBWarehouse]:
     w.close()
 
 
-def open_workspace(path: Path, events: str = "") -> Any:
-    """A workspace whose [events] section is ``events`` (TOML lines)."""
+def open_workspace(path: Path, events: str = "", top: str = "") -> Any:
+    """A workspace whose [events.pipeline] table is ``events`` and [events] ``top`` (TOML lines)."""
     from loam.workspace import DEFAULT_TOML, Workspace
 
     path.mkdir(parents=True, exist_ok=True)
-    (path / "loam.toml").write_text(DEFAULT_TOML + "\n[events]\n" + events + "\n")
+    (path / "loam.toml").write_text(
+        f"{DEFAULT_TOML}\n[events]\n{top}\n\n[events.pipeline]\n{events}\n"
+    )
     return Workspace.open(path, create=True, environ={})
 
 

@@ -156,7 +156,7 @@ def test_unplanned_events_when_allowed(tmp_path: Any) -> None:
     from .conftest import open_workspace
 
     ws = open_workspace(
-        tmp_path / "ws", "allow_unplanned = true\nprocessors = 0\nembedded_loader = false"
+        tmp_path / "ws", "processors = 0\nembedded_loader = false", top="allow_unplanned = true"
     )
     key = WriteKeyStore(ws.catalog).create("app")
     ev = click(event_name="open_app_home", event_id=str(uuid.uuid4()))

@@ -1,7 +1,16 @@
-"""The pipeline's settings: keys of the workspace's ``[events]`` section.
+"""The pipeline's settings: the ``[events.pipeline]`` table of ``loam.toml``.
 
->>> pipeline_settings({"allow_unplanned": True}).allow_unplanned
-True
+``allow_unplanned`` may also sit in ``[events]`` itself, where a workspace owner
+looks for it first::
+
+    [events]
+    allow_unplanned = true
+
+    [events.pipeline]
+    max_event_bytes = 32768
+
+>>> pipeline_settings({"allow_unplanned": True, "pipeline": {"processors": 2}}).processors
+2
 """
 
 from __future__ import annotations
@@ -15,8 +24,7 @@ from loam.core.errors import ConfigError
 
 
 class PipelineSettings(BaseModel):
-    # The registry keeps its own keys in [events] too: ignore what is not ours.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     allow_unplanned: bool = False  # accept events with no registered schema
     require_write_key: bool = True
@@ -36,11 +44,21 @@ class PipelineSettings(BaseModel):
     schema_folder: str = "event-schemas"  # used when the registry is not installed
 
 
-def pipeline_settings(section: Mapping[str, Any]) -> PipelineSettings:
+def pipeline_settings(section: Any) -> PipelineSettings:
+    """From the ``[events]`` section: a plain table, or the registry's typed settings."""
+    if isinstance(section, Mapping):
+        data = dict(section.get("pipeline") or {})
+        top = section.get("allow_unplanned")
+    else:
+        data = dict(getattr(section, "pipeline", None) or {})
+        top = getattr(section, "allow_unplanned", None)
+    if top is not None and "allow_unplanned" not in data:
+        data["allow_unplanned"] = top
     try:
-        return PipelineSettings.model_validate(dict(section))
+        return PipelineSettings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"[events] {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            f"[events.pipeline] {'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors()
         )
         raise ConfigError(problems) from None
