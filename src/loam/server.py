@@ -37,6 +37,10 @@ def create_app(workspace: Workspace, *, ui_dist: Path = UI_DIST) -> FastAPI:
     errors.install(app)
     app.include_router(platform.router)
     for cap in CAPABILITIES:
+        # Extensions first: their fixed paths (/api/events/stats) win over the capability's
+        # own patterns (/api/events/{name}).
+        for ext in cap.extension_modules("api"):
+            app.include_router(ext.router, prefix=f"/api/{cap.name}", tags=[cap.name])
         app.include_router(_capability_router(cap), prefix=f"/api/{cap.name}", tags=[cap.name])
         collector = cap.module("collector")
         if collector is not None and hasattr(collector, "router"):
@@ -47,15 +51,11 @@ def create_app(workspace: Workspace, *, ui_dist: Path = UI_DIST) -> FastAPI:
 
 def _capability_router(cap: Capability) -> APIRouter:
     api = cap.module("api")
-    extensions = cap.extension_modules("api")
-    if api is not None or extensions:
-        router = APIRouter()
-        # Extensions first: their fixed paths (/stats) win over the capability's /{name}.
-        for ext in extensions:
-            router.include_router(ext.router)
-        if api is not None:
-            router.include_router(api.router)
+    if api is not None:
+        router: APIRouter = api.router
         return router
+    if cap.extension_modules("api"):
+        return APIRouter()  # the extensions answer under this prefix
     router = APIRouter()
 
     @router.get("", summary=f"{cap.title}: status")
