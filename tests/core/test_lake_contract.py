@@ -20,12 +20,21 @@ from loam.core.errors import InvalidInput, NotFound
 from loam.core.lake import Lake
 
 
-@pytest.fixture(params=["local", "memory"])
+@pytest.fixture(params=["local", "memory", "s3"])
 def lake(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lake]:
     if request.param == "local":
         yield Lake(str(tmp_path / "lake"))
-    else:
+    elif request.param == "memory":
         yield Lake(f"memory://lake-{uuid.uuid4().hex}")
+    else:
+        import boto3
+
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"lake-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3", endpoint_url=f"http://{endpoint}").create_bucket(Bucket=bucket)
+        yield Lake(
+            f"s3://{bucket}/warehouse?endpoint_override={endpoint}&scheme=http&region=us-east-1"
+        )
 
 
 def test_write_and_read_by_date(lake: Lake) -> None:

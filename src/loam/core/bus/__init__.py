@@ -79,6 +79,9 @@ class Bus(Protocol):
     def lag(self, group: str, topic: str) -> dict[int, int]:
         """Messages not yet committed by ``group``, per partition."""
 
+    def committed(self, group: str, topic: str) -> dict[int, int]:
+        """The next offset ``group`` reads, per partition it has committed on (its restart point)."""
+
     def health(self) -> Health: ...
 
     def close(self) -> None: ...

@@ -87,6 +87,8 @@ def connect(path: str, busy_timeout_s: float = 5.0) -> sqlite3.Connection:
         ) from exc
     # synchronous=FULL: a commit returns only once the WAL is fsynced, so flush() means durable.
     conn.execute("PRAGMA synchronous=FULL")
+    # After a checkpoint, shrink the WAL file back instead of keeping its peak size on disk.
+    conn.execute("PRAGMA journal_size_limit=67108864")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     return conn
 
@@ -108,7 +110,10 @@ def run_write(
     deadline = time.monotonic() + timeout_s
     pause = 0.002
     while True:
+        left_ms = int((deadline - time.monotonic()) * 1000)
         try:
+            # SQLite's own busy handler waits for the lock, but never past our deadline.
+            conn.execute(f"PRAGMA busy_timeout={max(1, left_ms)}")
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             if not _is_busy(exc) or time.monotonic() >= deadline:

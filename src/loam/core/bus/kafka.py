@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from confluent_kafka import Consumer as _RdConsumer
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
@@ -28,7 +28,14 @@ from loam.core.bus._rules import (
     check_topic,
     check_topics,
 )
-from loam.core.errors import BackendUnavailable, Conflict, InvalidInput, LoamError, NotFound
+from loam.core.errors import (
+    BackendUnavailable,
+    ConfigError,
+    Conflict,
+    InvalidInput,
+    LoamError,
+    NotFound,
+)
 from loam.core.health import Health
 
 # librdkafka's own log lines go to Python logging instead of stderr (quiet unless configured).
@@ -64,6 +71,20 @@ def translate(exc: KafkaException | KafkaError, doing: str, where: str) -> LoamE
     if code in {KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError._UNKNOWN_TOPIC}:
         return NotFound(message)
     return BackendUnavailable(message, details=[{"bootstrap_servers": where, "fix": _FIX}])
+
+
+C = TypeVar("C")
+
+
+def open_client(kind: Callable[[dict[str, Any]], C], conf: dict[str, Any]) -> C:
+    """A librdkafka client; a setting it rejects is a ConfigError naming the setting."""
+    try:
+        return kind(conf)
+    except (KafkaException, ValueError, TypeError) as exc:
+        raise ConfigError(
+            f"kafka client rejected its settings: {exc}",
+            details=[{"fix": "check LOAM_BUS__KAFKA__EXTRA and the other bus.kafka settings"}],
+        ) from None
 
 
 class KafkaBus:
@@ -108,7 +129,7 @@ class KafkaBus:
     def _admin(self) -> AdminClient:
         with self._lock:
             if self._admin_client is None:
-                self._admin_client = AdminClient(self.config())
+                self._admin_client = open_client(AdminClient, self.config())
             return self._admin_client
 
     # -- topics ---------------------------------------------------------------------------
@@ -186,7 +207,9 @@ class KafkaBus:
 
     def _offset_reader(self, group: str) -> _RdConsumer:
         # A consumer that never subscribes does not join the group: it only reads its offsets.
-        return _RdConsumer(self.config(**{"group.id": group, "enable.auto.commit": False}))
+        return open_client(
+            _RdConsumer, self.config(**{"group.id": group, "enable.auto.commit": False})
+        )
 
     def committed(self, group: str, topic: str) -> dict[int, int]:
         """The next offset ``group`` will read, per partition it has committed on."""
@@ -276,7 +299,8 @@ class KafkaProducer:
     def __init__(self, bus: KafkaBus) -> None:
         self._bus = bus
         self._failures: list[str] = []
-        self._producer: _RdProducer | None = _RdProducer(
+        self._producer: _RdProducer | None = open_client(
+            _RdProducer,
             bus.config(
                 **{
                     "acks": "all",
@@ -285,9 +309,12 @@ class KafkaProducer:
                     "allow.auto.create.topics": False,
                     # Java clients' partitioner, so keys map to the same partitions as theirs.
                     "partitioner": "murmur2_random",
+                    # Keyless messages go to a random partition each, as on the SQLite bus, rather
+                    # than sticking to one partition per linger window.
+                    "sticky.partitioning.linger.ms": 0,
                     "error_cb": self._on_error,
                 }
-            )
+            ),
         )
 
     def _on_error(self, err: KafkaError) -> None:
@@ -351,7 +378,8 @@ class KafkaConsumer:
         self._bus = bus
         self._topics = topics
         session = bus.session_timeout_ms
-        self._consumer: _RdConsumer | None = _RdConsumer(
+        self._consumer: _RdConsumer | None = open_client(
+            _RdConsumer,
             bus.config(
                 **{
                     "group.id": group,
@@ -361,7 +389,7 @@ class KafkaConsumer:
                     "heartbeat.interval.ms": max(100, min(3000, session // 4)),
                     "allow.auto.create.topics": False,
                 }
-            )
+            ),
         )
         self._consumer.subscribe(topics)
 

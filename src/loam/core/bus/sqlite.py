@@ -46,6 +46,12 @@ class SqliteBus:
     Safe with several processes on one machine: writers serialize on SQLite's write lock
     (waiting, not failing, while another holds it); consumer groups share partitions among
     live members, found through heartbeats written to the same file.
+
+    ``session_timeout_ms``: a member silent this long is dropped and its partitions move on.
+    ``heartbeat_interval_ms``: how often members beat (default: a quarter of the session).
+    ``lock_timeout_s``: how long a write waits for another process's lock before
+    BackendUnavailable. ``max_poll_interval_ms``: a member that has not polled for this long
+    stops beating (so a stuck or forgotten consumer gives its partitions up).
     """
 
     capabilities = BusCapabilities(engine="sqlite", multi_process=True, multi_host=False)
@@ -58,12 +64,14 @@ class SqliteBus:
         session_timeout_ms: int = 10_000,
         heartbeat_interval_ms: int | None = None,
         lock_timeout_s: float = 30.0,
+        max_poll_interval_ms: int = 300_000,
     ) -> None:
         self.path = str(Path(path).expanduser())
         self.default_partitions = check_partitions(default_partitions)
         self.session_timeout_ms = session_timeout_ms
         self.heartbeat_interval_ms = heartbeat_interval_ms or max(50, session_timeout_ms // 4)
         self.lock_timeout_s = lock_timeout_s
+        self.max_poll_interval_ms = max_poll_interval_ms
         self._conn = open_database(self.path)
         self._lock = threading.Lock()
         self._partition_ids: dict[str, list[int]] = {}
@@ -142,6 +150,7 @@ class SqliteBus:
             session_timeout_ms=self.session_timeout_ms,
             heartbeat_interval_ms=self.heartbeat_interval_ms,
             lock_timeout_s=self.lock_timeout_s,
+            max_poll_interval_ms=self.max_poll_interval_ms,
         )
 
     # -- offsets --------------------------------------------------------------------------
@@ -317,10 +326,14 @@ class SqliteProducer:
             self._pending = {}
 
     def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
+        """Flush what is still queued, then release the file."""
+        try:
+            self.flush()
+        finally:
+            with self._lock:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
 
 
 __all__ = ["Message", "SqliteBus", "SqliteConsumer", "SqliteProducer"]

@@ -65,6 +65,7 @@ class SqliteConsumer:
         session_timeout_ms: int,
         heartbeat_interval_ms: int,
         lock_timeout_s: float,
+        max_poll_interval_ms: int = 300_000,
     ) -> None:
         self._path = path
         self._group = group
@@ -81,6 +82,8 @@ class SqliteConsumer:
         self._delivered: dict[int, int] = {}  # partition id -> offset after the last polled message
         self._generation = -1
         self._last_sync = 0.0
+        self._last_poll = time.monotonic()
+        self._max_poll_gap_s = max_poll_interval_ms / 1000
         self._rotation = 0
         self._lost = threading.Event()  # set by the heartbeat thread when the group dropped us
         self._write(self._join, "join group")
@@ -107,13 +110,16 @@ class SqliteConsumer:
         if max_messages < 1:
             raise InvalidInput(f"max_messages must be at least 1, got {max_messages}")
         deadline = time.monotonic() + max(0.0, timeout)
+        self._last_poll = time.monotonic()
         with self._lock:
             conn = self._check_open()
             seen_version = -1
             while True:
-                self._maybe_sync()
+                if self._maybe_sync():
+                    seen_version = -1  # new partitions may hold messages already
+                # data_version moves when another connection commits: only then query again.
                 version = int(conn.execute("PRAGMA data_version").fetchone()[0])
-                if version != seen_version:  # only query again once some process committed
+                if version != seen_version:
                     seen_version = version
                     batch = self._read(conn, max_messages)
                     if batch:
@@ -267,6 +273,10 @@ class SqliteConsumer:
         conn = connect(self._path)
         try:
             while not self._stop.wait(self._heartbeat_s):
+                if time.monotonic() - self._last_poll > self._max_poll_gap_s:
+                    # Like Kafka's max.poll.interval.ms: a member that stopped polling (stuck, or
+                    # forgotten without close()) stops beating, so the group moves its partitions.
+                    continue
                 try:
                     alive = run_write(
                         conn,
@@ -282,7 +292,7 @@ class SqliteConsumer:
         finally:
             conn.close()
 
-    def _maybe_sync(self) -> None:
+    def _maybe_sync(self) -> bool:
         conn = self._check_open()
         row = conn.execute(
             "SELECT generation FROM group_generations WHERE grp = ?", (self._group,)
@@ -291,6 +301,8 @@ class SqliteConsumer:
         since = time.monotonic() - self._last_sync
         if generation != self._generation or self._lost.is_set() or since > self._heartbeat_s:
             self._sync()
+            return True
+        return False
 
     def _sync(self) -> None:
         """Heartbeat, expire the silent, then release and claim partitions to match the wanted share."""

@@ -1,12 +1,16 @@
 """The lake: immutable Parquet files in hive-style partitions (``dt=2024-05-01/``).
 
-A local folder by default; ``gs://``, ``s3://`` or any fsspec URL at scale.
+A local folder by default; ``s3://bucket/prefix`` and ``gs://bucket/prefix``
+through pyarrow's own filesystems (S3 options go in the URL query, e.g.
+``?endpoint_override=host:9000&scheme=http``), and any other fsspec URL
+(``memory://``, …) through fsspec.
+
 Every file is committed atomically, so no reader ever sees half a file:
 locally it is written under a hidden name (readers skip names starting with
 ``.`` or ``_``), flushed to disk and renamed into place; object stores make
 an object visible only once its upload completes.
 
->>> import pyarrow as pa, datetime as dt
+>>> import pyarrow as pa
 >>> lake = Lake("memory://doctest-lake")
 >>> _ = lake.write("clicks", pa.table({"n": [1, 2]}), {"dt": "2024-05-01"})
 >>> lake.read("clicks").num_rows
@@ -19,13 +23,11 @@ import os
 import uuid
 from collections.abc import Mapping, Sequence
 
-import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
-from fsspec.implementations.local import LocalFileSystem
 
 from loam.core.errors import BackendUnavailable, InvalidInput, NotFound
 from loam.core.health import Health
@@ -36,16 +38,9 @@ HIDDEN = (".", "_")
 class Lake:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
-        try:
-            fs, root = fsspec.core.url_to_fs(self.url)
-        except (ImportError, ValueError) as exc:
-            raise BackendUnavailable(f"lake url {url!r}: {exc}") from exc
-        self.fs: fsspec.AbstractFileSystem = fs
-        self.root: str = root.rstrip("/")
-        self.local = isinstance(fs, LocalFileSystem)
-        self._arrow_fs: pafs.FileSystem = (
-            pafs.LocalFileSystem() if self.local else pafs.PyFileSystem(pafs.FSSpecHandler(fs))
-        )
+        self.fs, self.root = _filesystem(self.url)
+        self.local = isinstance(self.fs, pafs.LocalFileSystem)
+        self.scheme = "local" if self.local else self.url.split("://", 1)[0]
 
     # -- writing ---------------------------------------------------------------
 
@@ -65,22 +60,15 @@ class Lake:
         folder = self._folder(dataset, partition or {})
         file_name = _file_name(name)
         final = f"{folder}/{file_name}"
-        self.fs.makedirs(folder, exist_ok=True)
-        if self.local:
-            tmp = f"{folder}/.{file_name}.{uuid.uuid4().hex}.tmp"
-            try:
-                with open(tmp, "wb") as fh:
-                    pq.write_table(data, fh, compression="zstd")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, final)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-            _fsync_dir(folder)
-        else:
-            with self.fs.open(final, "wb") as fh:
-                pq.write_table(data, fh, compression="zstd")
+        try:
+            if self.local:
+                _write_local(folder, file_name, data)
+            else:
+                self.fs.create_dir(folder, recursive=True)
+                with self.fs.open_output_stream(final) as out:
+                    pq.write_table(data, out, compression="zstd")
+        except OSError as exc:
+            raise BackendUnavailable(f"lake write to {final} failed: {exc}") from exc
         return final
 
     def write_partitioned(
@@ -103,9 +91,8 @@ class Lake:
         for values in groups.to_pylist():
             mask = None
             for c in by:
-                cond = (
-                    pc.equal(keys[c], values[c]) if values[c] is not None else pc.is_null(keys[c])
-                )
+                v = values[c]
+                cond = pc.is_null(keys[c]) if v is None else pc.equal(keys[c], v)
                 mask = cond if mask is None else pc.and_(mask, cond)
             part = data.filter(mask).drop_columns(list(by))
             partition = {c: "__null__" if values[c] is None else str(values[c]) for c in by}
@@ -115,60 +102,72 @@ class Lake:
     # -- reading ---------------------------------------------------------------
 
     def read(
-        self, dataset: str, *, filter: pc.Expression | None = None, columns: list[str] | None = None
+        self,
+        dataset: str,
+        *,
+        filter: pc.Expression | None = None,
+        columns: list[str] | None = None,
     ) -> pa.Table:
         return self.dataset(dataset).to_table(filter=filter, columns=columns)
 
     def dataset(self, dataset: str) -> ds.Dataset:
         path = self._folder(dataset, {})
-        if not self.fs.exists(path):
+        if self.fs.get_file_info(path).type != pafs.FileType.Directory:
             raise NotFound(f"no dataset '{dataset}' in the lake at {self.url}")
         return ds.dataset(
             path,
-            filesystem=self._arrow_fs,
+            filesystem=self.fs,
             format="parquet",
             partitioning="hive",
             ignore_prefixes=list(HIDDEN),
         )
 
     def datasets(self) -> list[str]:
-        if not self.fs.exists(self.root):
-            return []
+        infos = self.fs.get_file_info(pafs.FileSelector(self.root, allow_not_found=True))
         return sorted(
-            p.rstrip("/").rsplit("/", 1)[-1]
-            for p in self.fs.ls(self.root, detail=False)
-            if self.fs.isdir(p) and not p.rstrip("/").rsplit("/", 1)[-1].startswith(HIDDEN)
+            i.base_name
+            for i in infos
+            if i.type == pafs.FileType.Directory and not i.base_name.startswith(HIDDEN)
+        )
+
+    def files(self, dataset: str) -> list[str]:
+        """Every committed file of a dataset, sorted by path."""
+        base = self._folder(dataset, {})
+        selector = pafs.FileSelector(base, recursive=True, allow_not_found=True)
+        return sorted(
+            i.path
+            for i in self.fs.get_file_info(selector)
+            if i.type == pafs.FileType.File
+            and i.base_name.endswith(".parquet")
+            and not i.base_name.startswith(HIDDEN)
         )
 
     def partitions(self, dataset: str) -> list[dict[str, str]]:
         """Every partition that holds at least one committed file."""
         base = self._folder(dataset, {})
-        if not self.fs.exists(base):
-            return []
-        found = set()
-        for path in self.fs.find(base):
-            rel = path[len(base) :].strip("/").split("/")
-            if rel[-1].startswith(HIDDEN) or not rel[-1].endswith(".parquet"):
-                continue
-            found.add(tuple(tuple(seg.split("=", 1)) for seg in rel[:-1] if "=" in seg))
+        found: set[tuple[tuple[str, str], ...]] = set()
+        for path in self.files(dataset):
+            segments = path[len(base) :].strip("/").split("/")[:-1]
+            pairs = (s.partition("=") for s in segments if "=" in s)
+            found.add(tuple((key, value) for key, _, value in pairs))
         return [dict(p) for p in sorted(found)]
 
     def health(self) -> Health:
-        backend = "local" if self.local else self.url.split("://", 1)[0]
+        probe = f"{self.root}/.health-{uuid.uuid4().hex}"
         try:
-            self.fs.makedirs(self.root, exist_ok=True)
-            probe = f"{self.root}/.health-{uuid.uuid4().hex}"
-            self.fs.pipe(probe, b"ok")
-            self.fs.rm(probe)
+            self.fs.create_dir(self.root, recursive=True)
+            with self.fs.open_output_stream(probe) as out:
+                out.write(b"ok")
+            self.fs.delete_file(probe)
         except Exception as exc:
             return Health(
                 "lake",
-                backend,
+                self.scheme,
                 False,
-                f"{self.url}: {exc}",
-                "check the [lake] url in loam.toml and that it is writable",
+                f"{self.url}: {str(exc).splitlines()[0]}",
+                "check the [lake] url in loam.toml (LOAM_LAKE__URL) and that it is writable",
             )
-        return Health("lake", backend, True, self.url)
+        return Health("lake", self.scheme, True, self.url)
 
     def _folder(self, dataset: str, partition: Mapping[str, str]) -> str:
         _check_name(dataset, "dataset")
@@ -179,6 +178,41 @@ class Lake:
                 raise InvalidInput(f"bad partition value {value!r} for {key}")
             parts.append(f"{key}={value}")
         return "/".join(parts)
+
+
+def _filesystem(url: str) -> tuple[pafs.FileSystem, str]:
+    scheme = url.split("://", 1)[0] if "://" in url else "file"
+    try:
+        if scheme in ("file", "s3", "gs", "gcs", "hdfs"):
+            if scheme == "file" and "://" not in url:
+                return pafs.LocalFileSystem(), os.path.abspath(url)
+            fs, root = pafs.FileSystem.from_uri(url)
+            return fs, root.rstrip("/")
+        import fsspec
+
+        fsspec_fs, root = fsspec.core.url_to_fs(url)
+        return pafs.PyFileSystem(pafs.FSSpecHandler(fsspec_fs)), str(root).rstrip("/")
+    except (ImportError, ValueError, OSError, pa.ArrowInvalid) as exc:
+        raise BackendUnavailable(f"lake url {url!r}: {exc}") from exc
+
+
+def _write_local(folder: str, file_name: str, data: pa.Table) -> None:
+    os.makedirs(folder, exist_ok=True)
+    tmp = f"{folder}/.{file_name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            pq.write_table(data, fh, compression="zstd")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, f"{folder}/{file_name}")
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _file_name(name: str | None) -> str:
@@ -194,14 +228,6 @@ def _check_name(value: str, what: str) -> None:
         raise InvalidInput(
             f"bad {what} {value!r}: use letters, digits, '_', '-' or '.', not starting with . or _"
         )
-
-
-def _fsync_dir(folder: str) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 __all__ = ["Lake"]
