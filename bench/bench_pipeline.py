@@ -74,7 +74,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "keyword": {"type": "string", "minLength": 10, "maxLength": 40},
             "results": {"type": "integer", "minimum": 0, "maximum": 500},
-            "filters": {"type": "array", "items": {"type": "string", "maxLength": 12}, "maxItems": 4},
+            "filters": {
+                "type": "array",
+                "items": {"type": "string", "maxLength": 12},
+                "maxItems": 4,
+            },
             "region": {"type": "string", "minLength": 6, "maxLength": 18},
         },
     },
@@ -160,7 +164,8 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
     py = sys.executable
     collector = subprocess.Popen(
         [py, "-m", "loam.cli", "up", "-w", str(ws_path), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL,
+        env=env,
+        stdout=subprocess.DEVNULL,
     )
     processor = subprocess.Popen(
         [py, "-m", "loam.events.pipeline.cli", "process", "-w", str(ws_path)], env=env
@@ -193,7 +198,11 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
     try:
         wait_port(port)
         time.sleep(1.0)
-        cpu0 = {"collector": cpu_seconds(collector.pid), "processor": cpu_seconds(processor.pid), "loader": cpu_seconds()}
+        cpu0 = {
+            "collector": cpu_seconds(collector.pid),
+            "processor": cpu_seconds(processor.pid),
+            "loader": cpu_seconds(),
+        }
         started = time.perf_counter()
         senders = [threading.Thread(target=send) for _ in range(SENDERS)]
         for t in senders:
@@ -206,14 +215,22 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
         if failures:
             raise RuntimeError(f"collector refused a request: {failures[0]}")
         while True:
-            done = ws.warehouse.query("SELECT count(*) FROM _loam.seen").column(0)[0].as_py() if "_loam.seen" in ws.warehouse.tables() else 0
+            done = (
+                ws.warehouse.query("SELECT count(*) FROM _loam.seen").column(0)[0].as_py()
+                if "_loam.seen" in ws.warehouse.tables()
+                else 0
+            )
             if done >= events:
                 break
             if processor.poll() is not None or collector.poll() is not None:
                 raise RuntimeError("a pipeline process died")
             time.sleep(0.05)
         finished = time.perf_counter()
-        cpu1 = {"collector": cpu_seconds(collector.pid), "processor": cpu_seconds(processor.pid), "loader": cpu_seconds()}
+        cpu1 = {
+            "collector": cpu_seconds(collector.pid),
+            "processor": cpu_seconds(processor.pid),
+            "loader": cpu_seconds(),
+        }
         stop.set()
         load_thread.join()
         rows = ws.warehouse.query("SELECT count(*) FROM events").column(0)[0].as_py()
@@ -243,7 +260,9 @@ def run_raw(events: int, templates: list[bytes], out: Path) -> float:
     for n in range(requests):
         pending.extend(orjson.loads(body_for(templates, n)))
         if len(pending) >= 50_000 or n == requests - 1:
-            pq.write_table(pa.Table.from_pylist(pending), out / f"raw-{files}.parquet", compression="zstd")
+            pq.write_table(
+                pa.Table.from_pylist(pending), out / f"raw-{files}.parquet", compression="zstd"
+            )
             files += 1
             pending = []
     return time.perf_counter() - started
@@ -266,10 +285,14 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
     e2e = args.events / full["seconds"]
     raw = args.events / raw_s
-    print(f"events: {args.events:,} of {size:.0f} bytes on average, {BATCH} per request, {SENDERS} connections")
+    print(
+        f"events: {args.events:,} of {size:.0f} bytes on average, {BATCH} per request, {SENDERS} connections"
+    )
     print(f"{'measure':<44}{'value':>16}")
     print(f"{'end to end (collector -> warehouse), ev/s':<44}{e2e:>16,.0f}")
-    print(f"{'  of which collector accepted all, ev/s':<44}{args.events / full['collect_seconds']:>16,.0f}")
+    print(
+        f"{'  of which collector accepted all, ev/s':<44}{args.events / full['collect_seconds']:>16,.0f}"
+    )
     print(f"{'raw limit (orjson + Parquet, 1 core), ev/s':<44}{raw:>16,.0f}")
     print(f"{'ratio end to end / raw':<44}{e2e / raw:>16.2f}")
     for label, r, n in (("N/4", small, args.events // 4), ("N", full, args.events)):
@@ -285,7 +308,9 @@ def main() -> None:
             )
         )
     )
-    print(f"target: >= 100,000 ev/s and >= 0.5 x raw -> {'MET' if e2e >= 100_000 and e2e >= raw / 2 else 'NOT MET'}")
+    print(
+        f"target: >= 100,000 ev/s and >= 0.5 x raw -> {'MET' if e2e >= 100_000 and e2e >= raw / 2 else 'NOT MET'}"
+    )
 
 
 if __name__ == "__main__":

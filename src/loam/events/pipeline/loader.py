@@ -92,17 +92,8 @@ class Loader:
     # -- finding work ----------------------------------------------------------------
 
     def pending(self, dataset: str) -> list[str]:
-        base = f"{self.lake.root}/{dataset}"
-        if not self.lake.fs.exists(base):
-            return []
-        files = [
-            p
-            for p in self.lake.fs.find(base)
-            if p.endswith(".parquet")
-            and not p.rsplit("/", 1)[-1].startswith((".", "_"))
-            and p not in self._loaded
-        ]
-        return sorted(files)
+        """Committed lake files of ``dataset`` not loaded yet, in path order."""
+        return [p for p in self.lake.files(dataset) if p not in self._loaded]
 
     def run(self, stop: threading.Event, interval_s: float | None = None) -> None:
         wait = interval_s or self.settings.loader_interval_seconds
@@ -259,10 +250,7 @@ class Loader:
         if self.lake.local:
             listed = ", ".join(_lit(f) for f in files)
             return f"read_parquet([{listed}], union_by_name = true, hive_partitioning = false)"
-        tables = []
-        for f in files:
-            with self.lake.fs.open(f, "rb") as fh:
-                tables.append(pq.read_table(fh))
+        tables = [pq.read_table(f, filesystem=self.lake.fs) for f in files]
         cur.register(alias, pa.concat_tables(tables, promote_options="default"))
         return alias
 

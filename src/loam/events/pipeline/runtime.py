@@ -48,7 +48,9 @@ class PipelineRuntime:
     @cached_property
     def schemas(self) -> CachedSchemaSource:
         registry = registry_schema_source(self.workspace)
-        source = ChainSchemaSource(registry, self.folder_schemas) if registry else self.folder_schemas
+        source = (
+            ChainSchemaSource(registry, self.folder_schemas) if registry else self.folder_schemas
+        )
         return CachedSchemaSource(source)
 
     @cached_property
@@ -97,10 +99,7 @@ class PipelineRuntime:
                 self._processes.append(spawn_processor(str(self.workspace.path)))
 
     def has_backlog(self) -> bool:
-        lake = self.workspace.lake
-        return bool(
-            lake.fs.exists(f"{lake.root}/events") or lake.fs.exists(f"{lake.root}/quarantine")
-        )
+        return bool({"events", "quarantine"} & set(self.workspace.lake.datasets()))
 
     def stop_background(self) -> None:
         self._stop.set()
