@@ -59,6 +59,14 @@ class Fleet:
             proc.wait()
             self.kills.append(name)
 
+    def restart(self, name: str) -> None:
+        """A rolling restart: SIGTERM (the process finishes its batch and leaves), then start."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=60)
+        self.start(name)
+
     def stop_all(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
@@ -70,12 +78,21 @@ class Fleet:
                 proc.kill()
                 proc.wait()
 
-    def chaos(self, stop: threading.Event, victims: tuple[str, ...], seed: int) -> threading.Thread:
-        """Kill a random victim with SIGKILL at random moments and restart it."""
+    def chaos(
+        self, stop: threading.Event, victims: tuple[str, ...], seed: int, *, rolling: bool = False
+    ) -> threading.Thread:
+        """Kill a random victim with SIGKILL at random moments and restart it; with
+        ``rolling``, restart the victims gracefully one after the other instead."""
         rng = random.Random(seed)
 
         def loop() -> None:
-            while not stop.wait(rng.uniform(0.4, 1.6)):
+            turn = 0
+            while not stop.wait(rng.uniform(0.4, 1.6) if not rolling else 2.0):
+                if rolling:
+                    self.restart(victims[turn % len(victims)])
+                    self.kills.append(f"restart {victims[turn % len(victims)]}")
+                    turn += 1
+                    continue
                 name = rng.choice(victims)
                 self.kill(name)
                 time.sleep(rng.uniform(0.0, 0.5))

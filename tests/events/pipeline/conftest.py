@@ -82,14 +82,14 @@ def warehouse(tmp_path: Path) -> Iterator[DuckDBWarehouse]:
     w.close()
 
 
-def open_workspace(path: Path, events: str = "", top: str = "") -> Any:
-    """A workspace whose [events.pipeline] table is ``events`` and [events] ``top`` (TOML lines)."""
+def open_workspace(path: Path, events: str = "", top: str = "", bus: str = "") -> Any:
+    """A workspace whose [events.pipeline] table is ``events``, [events] ``top`` and, when
+    given, [bus] section ``bus`` (TOML lines)."""
     from loam.workspace import DEFAULT_TOML, Workspace
 
     path.mkdir(parents=True, exist_ok=True)
-    (path / "loam.toml").write_text(
-        f"{DEFAULT_TOML}\n[events]\n{top}\n\n[events.pipeline]\n{events}\n"
-    )
+    base = DEFAULT_TOML[: DEFAULT_TOML.index("[bus]")] + bus if bus else DEFAULT_TOML
+    (path / "loam.toml").write_text(f"{base}\n[events]\n{top}\n\n[events.pipeline]\n{events}\n")
     return Workspace.open(path, create=True, environ={})
 
 
