@@ -87,7 +87,7 @@ class Fleet:
 
         def loop() -> None:
             turn = 0
-            while not stop.wait(rng.uniform(0.4, 1.6) if not rolling else 2.0):
+            while not stop.wait(rng.uniform(0.4, 1.6) if not rolling else 5.0):
                 if rolling:
                     self.restart(victims[turn % len(victims)])
                     self.kills.append(f"restart {victims[turn % len(victims)]}")

@@ -99,6 +99,7 @@ def test_two_processors_rolling_restart_on_kafka_loses_nothing(
         bus_toml=_kafka_toml(kafka_bootstrap),
         rolling=True,
         topics_tag=uuid.uuid4().hex[:8],
+        pace_s=0.8,
     )
     _assert_exactly_once(r, min_kills=2)
     assert r["natural"] == r["plan"]["natural_duplicates"]

@@ -40,7 +40,9 @@ def _prepare(tmp_path: Path, bus_toml: str = "", topics_tag: str = "") -> tuple[
     return ws, key
 
 
-def _send(port: int, key: str, plan: TrafficPlan) -> tuple[SendReport, set[str], set[str], int]:
+def _send(
+    port: int, key: str, plan: TrafficPlan, pace_s: float = 0.3
+) -> tuple[SendReport, set[str], set[str], int]:
     """Send the traffic; the valid and invalid event ids, and how many events were re-sent
     after a lost answer (each may land once more, as a natural duplicate)."""
     src = sample_schemas()
@@ -63,7 +65,7 @@ def _send(port: int, key: str, plan: TrafficPlan) -> tuple[SendReport, set[str],
             (invalid if i in bad else valid).add(ev["event_id"])
         if report.retries > retries:
             resent += len(batch)
-        time.sleep(0.3)  # spread the stream over many kills
+        time.sleep(pace_s)  # spread the stream over many kills
         assert check_envelope is not None
     sender.close()
     return report, valid, invalid, resent
@@ -137,6 +139,7 @@ def run_chaos(
     env: dict[str, str] | None = None,
     rolling: bool = False,
     topics_tag: str = "",
+    pace_s: float = 0.3,
 ) -> dict[str, Any]:
     ws, key = _prepare(tmp_path, bus_toml, topics_tag)
     port = free_port()
@@ -157,7 +160,7 @@ def run_chaos(
     try:
         _wait_listening(port)
         chaos = fleet.chaos(stop, victims, seed, rolling=rolling)
-        report, valid, invalid, resent = _send(port, key, plan)
+        report, valid, invalid, resent = _send(port, key, plan, pace_s)
         stop.set()
         chaos.join()
         for name in fleet.names:
