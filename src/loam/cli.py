@@ -102,6 +102,7 @@ def demo(
     """Build a demo workspace with sample data in every built capability, then serve it."""
     ws = _workspace(workspace, create=True)
     builders = [(c, m) for c in CAPABILITIES if (m := c.module("demo")) is not None]
+    builders += [(c, m) for c in CAPABILITIES for m in c.extension_modules("demo")]
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as progress:
         for cap, module in builders:
             task = progress.add_task(f"demo: {cap.title}", total=None)

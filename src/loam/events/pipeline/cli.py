@@ -175,6 +175,7 @@ def generate(
     ] = None,
     write_key: Annotated[str | None, typer.Option(help="Write key for --url")] = None,
     seed: Annotated[int, typer.Option(help="Random seed")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Send synthetic traffic built from the registered schemas."""
     from datetime import UTC, datetime, timedelta
@@ -206,6 +207,11 @@ def generate(
     else:
         report = send_direct(runtime.collector, traffic, "generator")
         runtime.collector.close()
+    if as_json:
+        out = {"requests": report.requests, "accepted": report.accepted}
+        out |= {"quarantined": report.quarantined, "planned": plan.expected}
+        sys.stdout.write(orjson.dumps(out).decode() + "\n")
+        return
     console.print(
         f"sent {sum(plan.expected.values())} event(s) in {report.requests} request(s): "
         f"{report.accepted} accepted, {report.quarantined} quarantined "
