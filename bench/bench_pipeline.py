@@ -45,6 +45,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "required": ["item_id", "price", "currency"],
         "properties": {
             "item_id": {"type": "string", "minLength": 12, "maxLength": 16},
+            "title": {"type": "string", "minLength": 40, "maxLength": 80},
             "price": {"type": "integer", "minimum": 0, "maximum": 1000000},
             "currency": {"enum": ["KRW", "USD", "JPY"]},
             "category": {"type": "string", "minLength": 8, "maxLength": 20},
@@ -66,6 +67,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "load_ms": {"type": "integer", "minimum": 1, "maximum": 5000},
             "scroll_depth": {"type": "number", "minimum": 0, "maximum": 1},
             "experiment": {"type": "string", "minLength": 10, "maxLength": 30},
+            "title": {"type": "string", "minLength": 40, "maxLength": 80},
         },
     },
     "search_keyword_home": {
@@ -80,6 +82,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "maxItems": 4,
             },
             "region": {"type": "string", "minLength": 6, "maxLength": 18},
+            "query_id": {"type": "string", "minLength": 40, "maxLength": 60},
         },
     },
 }
@@ -119,7 +122,7 @@ def make_workspace(root: Path) -> tuple[Path, str]:
     path.mkdir(parents=True)
     (path / "loam.toml").write_text(
         DEFAULT_TOML
-        + "\n[events.pipeline]\nprocessors = 0\nembedded_loader = false\nloader_interval_seconds = 0.2\n"
+        + "\n[events.pipeline]\nprocessors = 0\nembedded_loader = false\nloader_interval_seconds = 1.0\n"
     )
     ws = Workspace.open(path, create=True, environ={})
     runtime = PipelineRuntime(ws)
@@ -173,6 +176,8 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
     ws = Workspace.open(ws_path, environ={})
     runtime = PipelineRuntime(ws)
     loader = runtime.loader
+    if os.environ.get("BENCH_DUCKDB_THREADS"):
+        ws.warehouse.execute(f"SET threads = {int(os.environ['BENCH_DUCKDB_THREADS'])}")
     requests = (events + BATCH - 1) // BATCH
     next_request = iter(range(requests))
     lock = threading.Lock()
@@ -207,7 +212,7 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
         senders = [threading.Thread(target=send) for _ in range(SENDERS)]
         for t in senders:
             t.start()
-        load_thread = threading.Thread(target=loader.run, args=(stop, 0.2))
+        load_thread = threading.Thread(target=loader.run, args=(stop, 1.0))
         load_thread.start()
         for t in senders:
             t.join()
@@ -224,7 +229,7 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
                 break
             if processor.poll() is not None or collector.poll() is not None:
                 raise RuntimeError("a pipeline process died")
-            time.sleep(0.05)
+            time.sleep(0.1)
         finished = time.perf_counter()
         cpu1 = {
             "collector": cpu_seconds(collector.pid),
