@@ -4,11 +4,7 @@ A capability package ``loam.<name>`` may provide:
 - ``loam.<name>.api`` with ``router`` (a FastAPI APIRouter, mounted at ``/api/<name>``);
 - ``loam.<name>.cli`` with ``app`` (a Typer app, added as ``loam <name> …``);
 - ``loam/<name>/migrations/`` (an Alembic branch for its catalog tables);
-- ``loam.<name>.demo`` with ``build(workspace)`` (fills the demo workspace);
-- extensions: sub-packages named in ``extensions`` (e.g. ``pipeline``) whose own ``api``
-  (``router``, mounted under the same ``/api/<name>``), ``cli`` (``app``, whose commands
-  join ``loam <name> …``) and ``migrations/`` folder (another Alembic branch) are
-  picked up the same way, so two teams can build one capability without sharing files.
+- ``loam.<name>.demo`` with ``build(workspace)`` (fills the demo workspace).
 Nothing here imports a capability until it is asked for, so core stays free of them.
 """
 
@@ -26,7 +22,11 @@ class Capability:
     name: str  # package and URL segment
     title: str  # navigation label
     summary: str
-    extensions: tuple[str, ...] = ()  # sub-packages with their own api/cli/migrations
+    # Sub-packages (e.g. ``pipeline``) that bring their own ``api`` (``router``, mounted under
+    # the same /api/<name>), ``cli`` (``app``, whose commands join ``loam <name> …``),
+    # ``demo`` and ``migrations/`` (another Alembic branch), found the same way: two teams
+    # can build one capability without sharing files.
+    extensions: tuple[str, ...] = ()
 
     def module(self, part: str) -> Any | None:
         """``loam.<name>.<part>`` if the capability has built it, else None."""
@@ -65,8 +65,8 @@ class Capability:
         if spec is None or not spec.submodule_search_locations:
             return []
         root = Path(next(iter(spec.submodule_search_locations)))
-        folders = [root / "migrations", *(root / ext / "migrations" for ext in self.extensions)]
-        return [f for f in folders if f.is_dir()]
+        own = [self.migrations] if self.migrations is not None else []
+        return own + [f for ext in self.extensions if (f := root / ext / "migrations").is_dir()]
 
 
 CAPABILITIES: tuple[Capability, ...] = (

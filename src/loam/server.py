@@ -55,8 +55,6 @@ def _capability_router(cap: Capability) -> APIRouter:
     if api is not None:
         router: APIRouter = api.router
         return router
-    if cap.extension_modules("api"):
-        return APIRouter()  # the extensions answer under this prefix
     router = APIRouter()
 
     @router.get("", summary=f"{cap.title}: status")

@@ -208,7 +208,7 @@ def generate(
         report = send_direct(runtime.collector, traffic, "generator")
         runtime.collector.close()
     if as_json:
-        out = {"requests": report.requests, "accepted": report.accepted}
+        out: dict[str, Any] = {"requests": report.requests, "accepted": report.accepted}
         out |= {"quarantined": report.quarantined, "planned": plan.expected}
         sys.stdout.write(orjson.dumps(out).decode() + "\n")
         return

@@ -155,8 +155,8 @@ def value_for(schema: dict[str, Any], rng: random.Random, pad: int = 0) -> Any:
         low = int(schema.get("minimum", 0))
         return rng.randint(low, int(schema.get("maximum", low + 100_000)))
     if kind == "number":
-        low = float(schema.get("minimum", 0.0))
-        return round(rng.uniform(low, float(schema.get("maximum", low + 1000.0))), 3)
+        floor = float(schema.get("minimum", 0.0))
+        return round(rng.uniform(floor, float(schema.get("maximum", floor + 1000.0))), 3)
     if kind == "boolean":
         return rng.random() < 0.5
     if kind == "string":

@@ -21,18 +21,23 @@ import jsonschema_rs
 from loam.events.pipeline.envelope import Problem
 from loam.events.pipeline.schemas import EventSchema
 
-_validators: dict[tuple[str, str], Any] = {}
+# Compiled validators by the identity of the schema dict they were compiled from (a
+# cached source hands out the same dict every time); the dict is kept to pin the id.
+_validators: dict[int, tuple[dict[str, Any], Any]] = {}
 _lock = threading.Lock()
 
 
 def validator_for(schema: EventSchema) -> Any:
-    key = (schema.name, schema.version)
-    found = _validators.get(key)
-    if found is None:
-        found = jsonschema_rs.validator_for(schema.json_schema, validate_formats=True)
-        with _lock:
-            _validators[key] = found
-    return found
+    source = schema.json_schema
+    found = _validators.get(id(source))
+    if found is not None and found[0] is source:
+        return found[1]
+    compiled = jsonschema_rs.validator_for(source, validate_formats=True)
+    with _lock:
+        if len(_validators) > 10_000:
+            _validators.clear()
+        _validators[id(source)] = (source, compiled)
+    return compiled
 
 
 def check_params(schema: EventSchema, params: dict[str, Any]) -> Problem | None:
