@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from loam.core.dialects import quote_identifier
@@ -87,13 +89,33 @@ class Loader:
         finally:
             cur.close()
         self._loaded: set[str] = {r[0] for r in done}
+        self._settled: dict[str, int] = {}  # folder -> mtime when all its files were loaded
         self._batches = 0
 
     # -- finding work ----------------------------------------------------------------
 
     def pending(self, dataset: str) -> list[str]:
-        """Committed lake files of ``dataset`` not loaded yet, in path order."""
-        return [p for p in self.lake.files(dataset) if p not in self._loaded]
+        """Committed lake files of ``dataset`` not loaded yet, in path order.
+
+        Locally, a partition folder whose modification time has not moved since every
+        file in it was loaded is not listed again, so finding work stays cheap however
+        many files the lake has accumulated.
+        """
+        if not self.lake.local:
+            return [p for p in self.lake.files(dataset) if p not in self._loaded]
+        found: list[str] = []
+        for folder, mtime in _leaf_folders(self.lake.fs, f"{self.lake.root}/{dataset}"):
+            if self._settled.get(folder) == mtime:
+                continue
+            names = _parquet_files(self.lake.fs, folder)
+            fresh = [p for p in names if p not in self._loaded]
+            if fresh:
+                found.extend(fresh)
+            elif time.time_ns() - mtime > 2_000_000_000:
+                # Settled only once its mtime is well in the past: file-system clocks are
+                # coarse, and a file landing in the same tick must still move it.
+                self._settled[folder] = mtime
+        return sorted(found)
 
     def run(self, stop: threading.Event, interval_s: float | None = None) -> None:
         wait = interval_s or self.settings.loader_interval_seconds
@@ -178,10 +200,14 @@ class Loader:
                 f"SELECT event_id, _fp, {', '.join(DELIVERY)}, {_lit(table)} AS _table, "
                 f"rowid AS _rid FROM _rows_{i}"
             )
+        cur.execute("CREATE TEMP TABLE _stage AS " + " UNION ALL ".join(stages))
+        # A replay repeats recent bus positions only: scanning seen rows from the batch's
+        # lowest offset on lets DuckDB skip older row groups by their min/max.
+        low = cur.execute("SELECT coalesce(min(_bus_offset), 0) FROM _stage").fetchone()
         cur.execute(
-            "CREATE TEMP TABLE _fresh AS SELECT s.* FROM ("
-            + " UNION ALL ".join(stages)
-            + ") s ANTI JOIN _loam.seen x ON x.event_id = s.event_id AND x.bus_partition = s._bus_partition"
+            "CREATE TEMP TABLE _fresh AS SELECT s.* FROM _stage s ANTI JOIN ("
+            f"SELECT * FROM _loam.seen WHERE bus_offset >= {int(low[0]) if low else 0}) x "
+            "ON x.event_id = s.event_id AND x.bus_partition = s._bus_partition"
             " AND x.bus_offset = s._bus_offset AND x.bus_index = s._bus_index"
         )
         cur.execute(
@@ -236,9 +262,11 @@ class Loader:
         )
         columns = [*_describe(cur, "_q"), ("replayed_at", "TIMESTAMP WITH TIME ZONE")]
         _ensure_table(cur, QUARANTINE_TABLE, columns)
+        low = cur.execute("SELECT coalesce(min(_bus_offset), 0) FROM _q").fetchone()
         row = cur.execute(
-            f"INSERT INTO {q(QUARANTINE_TABLE)} BY NAME SELECT n.* FROM _q n "
-            f"ANTI JOIN {q(QUARANTINE_TABLE)} e ON e._bus_topic = n._bus_topic "
+            f"INSERT INTO {q(QUARANTINE_TABLE)} BY NAME SELECT n.* FROM _q n ANTI JOIN ("
+            f"SELECT * FROM {q(QUARANTINE_TABLE)} WHERE _bus_offset >= {int(low[0]) if low else 0}"
+            ") e ON e._bus_topic = n._bus_topic "
             "AND e._bus_partition = n._bus_partition AND e._bus_offset = n._bus_offset "
             "AND e._bus_index = n._bus_index"
         ).fetchone()
@@ -260,6 +288,35 @@ class Loader:
                 "INSERT INTO _loam.loaded_files VALUES (?, ?, NULL, now())",
                 [[f, dataset] for f in files],
             )
+
+
+def _leaf_folders(fs: pafs.FileSystem, base: str) -> list[tuple[str, int]]:
+    """Folders under ``base`` holding no sub-folders, with their modification times (ns)."""
+    out: list[tuple[str, int]] = []
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        infos = fs.get_file_info(pafs.FileSelector(folder, allow_not_found=True))
+        subs = [
+            i.path
+            for i in infos
+            if i.type == pafs.FileType.Directory and not i.base_name.startswith((".", "_"))
+        ]
+        if subs:
+            stack.extend(subs)
+        elif folder != base:
+            out.append((folder, int(fs.get_file_info(folder).mtime_ns or 0)))
+    return out
+
+
+def _parquet_files(fs: pafs.FileSystem, folder: str) -> list[str]:
+    return [
+        i.path
+        for i in fs.get_file_info(pafs.FileSelector(folder, allow_not_found=True))
+        if i.type == pafs.FileType.File
+        and i.base_name.endswith(".parquet")
+        and not i.base_name.startswith((".", "_"))
+    ]
 
 
 def _segment(path: str, key: str) -> str:
