@@ -63,6 +63,26 @@ def test_loam_up_collects_processes_and_loads(tmp_path: Path) -> None:
             time.sleep(0.2)
         assert stats["loaded"] == {"total": 300, "by_table": {"click_item_home": 300}}
         assert stats["lag"]["total"] == 0
+        # a processor that dies is replaced, and what it had not committed is processed
+        found = subprocess.run(
+            ["pgrep", "-f", f"loam.events.pipeline.cli process --workspace {ws.path}"],
+            capture_output=True,
+            text=True,
+        )
+        os.kill(int(found.stdout.split()[0]), signal.SIGKILL)
+        more = [click(price=1000 + i) for i in range(200)]
+        resp = httpx.post(
+            f"{base}/collect", content=orjson.dumps(more), headers={"X-Loam-Write-Key": key}
+        )
+        assert resp.json()["accepted"] == 200
+        for _ in range(150):
+            stats = httpx.get(
+                f"{base}/api/events/stats", headers={"Authorization": f"Bearer {token}"}
+            ).json()
+            if stats["loaded"]["total"] == 500:
+                break
+            time.sleep(0.2)
+        assert stats["loaded"]["total"] == 500
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

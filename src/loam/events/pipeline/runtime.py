@@ -97,12 +97,26 @@ class PipelineRuntime:
                 self._loader_thread = threading.Thread(target=lambda: None)
             for _ in range(self.settings.processors):
                 self._processes.append(spawn_processor(str(self.workspace.path)))
+            if self._processes:
+                threading.Thread(
+                    target=self._supervise, name="loam-events-supervisor", daemon=True
+                ).start()
+
+    def _supervise(self) -> None:
+        """Restart a processor process that died (its uncommitted batch is re-read)."""
+        while not self._stop.wait(2.0):
+            with self._lock:
+                for i, proc in enumerate(self._processes):
+                    if proc.poll() is not None and not self._stop.is_set():
+                        log.warning("processor exited with %s; starting another", proc.returncode)
+                        self._processes[i] = spawn_processor(str(self.workspace.path))
 
     def has_backlog(self) -> bool:
         return bool({"events", "quarantine"} & set(self.workspace.lake.datasets()))
 
     def stop_background(self) -> None:
-        self._stop.set()
+        with self._lock:
+            self._stop.set()
         for proc in self._processes:
             proc.terminate()
         for proc in self._processes:
