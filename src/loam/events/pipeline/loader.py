@@ -49,7 +49,7 @@ CREATE SCHEMA IF NOT EXISTS _loam;
 CREATE TABLE IF NOT EXISTS _loam.loaded_files (
     path VARCHAR, dataset VARCHAR, rows BIGINT, loaded_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS _loam.seen (
-    event_id VARCHAR, fp BIGINT, bus_partition INTEGER, bus_offset BIGINT, bus_index INTEGER,
+    event_id UUID, fp BIGINT, bus_partition INTEGER, bus_offset BIGINT, bus_index INTEGER,
     kept BOOLEAN, loaded_at TIMESTAMPTZ);
 CREATE TABLE IF NOT EXISTS _loam.load_counts (
     loaded_at TIMESTAMPTZ, table_name VARCHAR, loaded BIGINT,
@@ -197,7 +197,7 @@ class Loader:
                     f"QUALIFY row_number() OVER (PARTITION BY event_id, {', '.join(DELIVERY)}) = 1"
                 )
             stages.append(
-                f"SELECT event_id, _fp, {', '.join(DELIVERY)}, {_lit(table)} AS _table, "
+                f"SELECT event_id::UUID AS event_id, _fp, {', '.join(DELIVERY)}, {_lit(table)} AS _table, "
                 f"rowid AS _rid FROM _rows_{i}"
             )
         cur.execute("CREATE TEMP TABLE _stage AS " + " UNION ALL ".join(stages))
