@@ -212,24 +212,30 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
         senders = [threading.Thread(target=send) for _ in range(SENDERS)]
         for t in senders:
             t.start()
-        load_thread = threading.Thread(target=loader.run, args=(stop, 1.0))
+        landed = [0]
+        crashed: list[BaseException] = []
+
+        def load() -> None:  # the loader as `loam up` runs it, counting what it lands
+            try:
+                while not stop.is_set():
+                    r = loader.load_once()
+                    landed[0] += r.loaded + r.natural_duplicates + r.synthetic_duplicates
+                    if not loader.backlogged(r):
+                        stop.wait(1.0)
+            except BaseException as exc:
+                crashed.append(exc)
+
+        load_thread = threading.Thread(target=load)
         load_thread.start()
         for t in senders:
             t.join()
         sent = time.perf_counter()
         if failures:
             raise RuntimeError(f"collector refused a request: {failures[0]}")
-        while True:
-            done = (
-                ws.warehouse.query("SELECT count(*) FROM _loam.seen").column(0)[0].as_py()
-                if "_loam.seen" in ws.warehouse.tables()
-                else 0
-            )
-            if done >= events:
-                break
-            if processor.poll() is not None or collector.poll() is not None:
-                raise RuntimeError("a pipeline process died")
-            time.sleep(0.1)
+        while landed[0] < events:
+            if processor.poll() is not None or collector.poll() is not None or crashed:
+                raise RuntimeError(f"a pipeline process died {crashed}")
+            time.sleep(0.05)
         finished = time.perf_counter()
         cpu1 = {
             "collector": cpu_seconds(collector.pid),

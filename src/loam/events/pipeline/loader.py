@@ -125,8 +125,12 @@ class Loader:
             except Exception:
                 log.exception("loading events failed; retrying")
                 report = LoadReport()
-            if report.files == 0:
-                stop.wait(wait)
+            if not self.backlogged(report):
+                stop.wait(wait)  # let files gather: one transaction per interval, not per file
+
+    def backlogged(self, report: LoadReport) -> bool:
+        """Whether the last batch was cut at ``loader_max_files`` (more is waiting)."""
+        return report.files >= self.settings.loader_max_files
 
     def load_all(self) -> LoadReport:
         """Load until nothing is pending; the totals."""
