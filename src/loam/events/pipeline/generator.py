@@ -17,6 +17,7 @@ with another payload). ``TrafficPlan.expected`` says what the pipeline must coun
 from __future__ import annotations
 
 import random
+import re
 import string
 import uuid
 from collections.abc import Iterator, Sequence
@@ -172,8 +173,41 @@ def value_for(schema: dict[str, Any], rng: random.Random, pad: int = 0) -> Any:
         low = int(schema.get("minLength", 1))
         high = int(schema.get("maxLength", max(low, 12 + pad)))
         size = rng.randint(low, max(low, high))
-        return "".join(rng.choices(string.ascii_lowercase, k=size))
+        text = "".join(rng.choices(string.ascii_lowercase, k=size))
+        pattern = schema.get("pattern")
+        return text if not pattern else _matching(pattern, schema, rng, low, high) or text
     return None
+
+
+_ALPHABETS = (
+    string.ascii_lowercase + string.digits,
+    string.digits,
+    string.ascii_lowercase,
+    string.ascii_uppercase + string.digits,
+    string.hexdigits.lower(),
+)
+
+
+def _matching(
+    pattern: str, schema: dict[str, Any], rng: random.Random, low: int, high: int
+) -> str | None:
+    """A string the pattern accepts: its literal prefix plus random characters, tried over
+    a few alphabets, else one of the schema's examples; None when nothing fits."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error:
+        return None
+    prefix = re.match(r"[A-Za-z0-9_\-:./ ]*", pattern.lstrip("^"))
+    literal = prefix.group(0) if prefix else ""
+    sizes = list(range(max(1, low - len(literal)), max(1, min(high - len(literal), 16)) + 1))
+    rng.shuffle(sizes)
+    for size in sizes:
+        for alphabet in _ALPHABETS:
+            candidate = literal + "".join(rng.choices(alphabet, k=size))
+            if compiled.search(candidate) and low <= len(candidate) <= high:
+                return candidate
+    examples = [e for e in schema.get("examples", ()) if isinstance(e, str) and compiled.search(e)]
+    return rng.choice(examples) if examples else None
 
 
 def _any_required(schemas: Sequence[EventSchema]) -> bool:
