@@ -50,3 +50,30 @@ def test_duplicates_are_caught_within_the_window_and_across_loader_restarts(
         .as_py()
         == 0
     )
+
+
+def test_a_backlog_loads_in_bounded_batches_with_the_same_result(
+    bus,
+    lake: Lake,
+    warehouse: DuckDBWarehouse,  # type: ignore[no-untyped-def]
+) -> None:
+    settings = PipelineSettings(loader_max_files=2)
+    schemas = sample_schemas()
+    collector = Collector(bus, schemas, settings)
+    first = [click(price=i) for i in range(5)]
+    for ev in first:  # one request, one bus message, one processor batch, one file each
+        collector.ingest(orjson.dumps([ev]), "test")
+    collector.ingest(orjson.dumps([first[0], first[1]]), "test")  # re-sent: duplicates
+    collector.close()
+    processor = Processor(bus, lake, schemas, settings)
+    while messages := processor.consumer.poll(max_messages=1, timeout=0.5):
+        processor.process(messages)  # one message per batch: one lake file each
+        processor.consumer.commit(messages)
+    processor.close()
+    loader = Loader(lake, warehouse, settings)
+    batches = []
+    while (r := loader.load_once()).files:
+        batches.append(r)
+    assert all(r.files <= 2 for r in batches) and len(batches) >= 3
+    assert sum(r.loaded for r in batches) == 5
+    assert sum(r.natural_duplicates for r in batches) == 2

@@ -69,6 +69,7 @@ class LoadReport:
     synthetic_duplicates: int = 0
     quarantined: int = 0
     tables: dict[str, int] = field(default_factory=dict)
+    cut: bool = False  # the batch stopped at a limit: more files are waiting
 
 
 class Loader:
@@ -129,8 +130,23 @@ class Loader:
                 stop.wait(wait)  # let files gather: one transaction per interval, not per file
 
     def backlogged(self, report: LoadReport) -> bool:
-        """Whether the last batch was cut at ``loader_max_files`` (more is waiting)."""
-        return report.files >= self.settings.loader_max_files
+        """Whether the last batch was cut short by the batch limits (more is waiting)."""
+        return report.cut
+
+    def _take(self, files: list[str], report: LoadReport) -> list[str]:
+        """The first files of ``files`` within the batch limits (always at least one)."""
+        taken: list[str] = []
+        size = 0
+        for path in files:
+            if taken and (
+                len(taken) >= self.settings.loader_max_files
+                or size >= self.settings.loader_max_bytes
+            ):
+                report.cut = True
+                break
+            taken.append(path)
+            size += int(self.lake.fs.get_file_info(path).size or 0)
+        return taken
 
     def load_all(self) -> LoadReport:
         """Load until nothing is pending; the totals."""
@@ -150,11 +166,12 @@ class Loader:
     def load_once(self) -> LoadReport:
         """Load one batch of pending files (events and quarantine) in one transaction."""
         with self.lock:
-            events = self.pending(EVENTS_DATASET)[: self.settings.loader_max_files]
-            quarantine = self.pending(QUARANTINE_DATASET)[: self.settings.loader_max_files]
+            report = LoadReport()
+            events = self._take(self.pending(EVENTS_DATASET), report)
+            quarantine = self._take(self.pending(QUARANTINE_DATASET), report)
             if not events and not quarantine:
-                return LoadReport()
-            report = LoadReport(files=len(events) + len(quarantine))
+                return report
+            report.files = len(events) + len(quarantine)
             cur = self._conn.cursor()
             try:
                 cur.begin()

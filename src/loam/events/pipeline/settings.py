@@ -38,7 +38,8 @@ class PipelineSettings(BaseModel):
     processor_batch_events: int = Field(50_000, ge=1)
     processor_batch_seconds: float = Field(1.0, gt=0)
     loader_interval_seconds: float = Field(1.0, gt=0)
-    loader_max_files: int = Field(2000, ge=1)
+    loader_max_files: int = Field(500, ge=1)  # per transaction, so a backlog loads in bounded
+    loader_max_bytes: int = Field(64 * 1024 * 1024, ge=1)  # steps (compressed Parquet bytes)
     embedded_loader: bool = True  # `loam up` runs the loader (it owns the warehouse)
     processors: int = Field(1, ge=0)  # processor processes `loam up` starts
     schema_folder: str = "event-schemas"  # used when the registry is not installed
