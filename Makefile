@@ -49,8 +49,16 @@ test: install ui lint typecheck
 unit: install
 	$(BIN)/python -m pytest -m "not integration and not browser"
 
-bench: install
-	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+# Peers measured beside Loam pin their own library versions, so they live in a venv of their own.
+PEERS := .venv-peers
+$(PEERS)/.installed:
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/pip install -q 'acryl-datahub[sql-parser]' sqllineage
+	touch $@
+
+bench: install $(PEERS)/.installed
+	$(BIN)/python bench/lineage_accuracy.py
+	@for f in bench/bench_*.py; do echo "== $$f"; LOAM_BENCH_PEERS_PYTHON=$(PEERS)/bin/python $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) ui/node_modules src/loam/ui/dist .loam-demo test-artifacts
+	rm -rf $(VENV) $(PEERS) ui/node_modules src/loam/ui/dist .loam-demo test-artifacts

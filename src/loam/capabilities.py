@@ -3,7 +3,7 @@
 A capability package ``loam.<name>`` may provide:
 - ``loam.<name>.api`` with ``router`` (a FastAPI APIRouter, mounted at ``/api/<name>``);
 - ``loam.<name>.cli`` with ``app`` (a Typer app, added as ``loam <name> …``);
-- ``loam/<name>/migrations/`` (an Alembic branch for its catalog tables);
+- ``loam/<name>/migrations/`` or ``migrations/versions/`` (an Alembic branch for its tables);
 - ``loam.<name>.demo`` with ``build(workspace)`` (fills the demo workspace).
 Nothing here imports a capability until it is asked for, so core stays free of them.
 """
@@ -56,6 +56,8 @@ class Capability:
         if spec is None or not spec.submodule_search_locations:
             return None
         folder = Path(next(iter(spec.submodule_search_locations))) / "migrations"
+        if (folder / "versions").is_dir():  # the revisions sit in versions/, as in core
+            return folder / "versions"
         return folder if folder.is_dir() else None
 
     @property

@@ -54,8 +54,22 @@ def main() -> None:
     except LoamError as exc:
         err.print(f"[red]error:[/red] {escape(exc.message)}")
         for d in exc.details:
-            err.print(f"  - {escape(str(d))}")
+            err.print(f"  - {escape(_detail_line(d))}")
         sys.exit(2)
+
+
+def _detail_line(detail: object) -> str:
+    """A detail dict as one readable line: ``where: problem (suggestion: x)``."""
+    if not isinstance(detail, dict):
+        return str(detail)
+    where = detail.get("where") or detail.get("key") or detail.get("existing")
+    problem = detail.get("problem") or detail.get("reason") or detail.get("message")
+    if problem is None:
+        return ", ".join(f"{k}={v}" for k, v in detail.items())
+    line = f"{where}: {problem}" if where and str(where) not in str(problem) else str(problem)
+    if detail.get("suggestion"):
+        line += f" (suggestion: {detail['suggestion']})"
+    return line
 
 
 def _add_capability_clis() -> None:

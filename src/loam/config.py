@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from loam.core.errors import ConfigError
@@ -76,6 +76,88 @@ class AuthSettings(Section):
     admin_token: SecretStr | None = None
 
 
+# The controlled vocabulary of actions a workspace starts with ([events.naming] actions).
+DEFAULT_ACTIONS: tuple[str, ...] = tuple(
+    (  # noqa: SIM905
+        "view click impression search scroll swipe submit input select share open close "
+        "start finish complete cancel fail like unlike follow unfollow chat send receive "
+        "purchase pay refund signup login logout install update delete create upload "
+        "download play pause report block invite save remove add apply request confirm "
+        "reserve load enter exit edit hide copy refresh"
+    ).split()
+)
+
+# Words people reach for that the vocabulary spells differently: suggested, never accepted.
+DEFAULT_ACTION_SYNONYMS = {
+    "tap": "click",
+    "press": "click",
+    "touch": "click",
+    "hit": "click",
+    "show": "impression",
+    "display": "impression",
+    "see": "view",
+    "look": "view",
+    "visit": "view",
+    "find": "search",
+    "query": "search",
+    "buy": "purchase",
+    "order": "purchase",
+    "register": "signup",
+    "signin": "login",
+    "signout": "logout",
+    "message": "chat",
+    "favorite": "like",
+    "bookmark": "save",
+    "dismiss": "close",
+    "leave": "exit",
+    "modify": "edit",
+    "erase": "delete",
+}
+
+
+class EventNamingSettings(Section):
+    """The Action-Object-Service grammar event names follow."""
+
+    separator: str = Field(default="_", max_length=1)
+    casing: Literal["lower", "upper", "camel", "pascal"] = "lower"
+    actions: list[str] = Field(default_factory=lambda: list(DEFAULT_ACTIONS))
+    objects: list[str] = Field(default_factory=list)  # empty: any well-formed word
+    services: list[str] = Field(default_factory=list)  # empty: any well-formed word
+    action_synonyms: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ACTION_SYNONYMS))
+    max_length: int = Field(default=64, ge=8, le=300)
+    reserved_params: list[str] = Field(default_factory=list)  # beside the built-in envelope
+
+    @model_validator(mode="after")
+    def _separator_fits_casing(self) -> EventNamingSettings:
+        joined = self.casing in ("camel", "pascal")
+        if joined and self.separator:
+            raise ValueError(
+                f"casing '{self.casing}' joins words without a separator: set separator = \"\""
+            )
+        if not joined and not self.separator:
+            raise ValueError(f"casing '{self.casing}' needs a separator such as \"_\"")
+        return self
+
+
+class EventGitSettings(Section):
+    """Where saved event schemas are written as files (empty path: Git sync is off)."""
+
+    path: str = ""
+    remote: str = ""  # a URL or path; empty: commit only, never push
+    branch: str = "main"
+    folder: str = "events"
+    email_domain: str = "loam.local"
+    sync_on_save: bool = True
+
+
+class EventsSettings(Section):
+    naming: EventNamingSettings = Field(default_factory=lambda: EventNamingSettings())
+    git: EventGitSettings = Field(default_factory=lambda: EventGitSettings())
+    bigquery_policy_tag: str = (
+        "projects/PROJECT_ID/locations/LOCATION/taxonomies/TAXONOMY_ID/policyTags/PII"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -92,8 +174,8 @@ class Settings(BaseSettings):
     bus: BusSettings = Field(default_factory=BusSettings)
     services: ServicesSettings = Field(default_factory=ServicesSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    events: EventsSettings = Field(default_factory=lambda: EventsSettings())
     # Capabilities keep their own sections as plain tables until they are typed here.
-    events: dict[str, Any] = Field(default_factory=dict)
     lineage: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
@@ -191,7 +273,7 @@ def _expected(err: Mapping[str, Any]) -> str:
         "greater_than_equal": f">= {err.get('ctx', {}).get('ge')}",
         "less_than_equal": f"<= {err.get('ctx', {}).get('le')}",
     }
-    return names.get(kind, str(err.get("msg", kind)))
+    return names.get(kind, str(err.get("msg", kind)).removeprefix("Value error, "))
 
 
 def _details(exc: ValidationError, path: Path, env: Mapping[str, str]) -> list[dict[str, Any]]:

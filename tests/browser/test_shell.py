@@ -35,6 +35,10 @@ CAPABILITY_PAGES = {
 }
 
 
+# Capabilities whose pages exist (tested in their own modules).
+BUILT = {"events"}
+
+
 def api_health(server: LoamServer) -> dict[str, Any]:
     try:
         with urllib.request.urlopen(server.url + "/api/health", timeout=10) as response:
@@ -119,6 +123,8 @@ def test_navigation_reaches_capability_pages_that_say_not_built(
 
     # A deep link loaded from the server (not through the app) reaches the same page.
     for path, name in CAPABILITY_PAGES.items():
+        if path in BUILT:
+            continue
         page.goto(f"{loam_server.url}/{path}")
         expect(page.get_by_role("main").get_by_role("heading", level=1)).to_have_text(name)
         expect(page.get_by_test_id("not-built")).to_contain_text("Not built yet")
