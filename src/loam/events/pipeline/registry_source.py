@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loam.events import registry  # type: ignore[attr-defined]  # the registry's public face
+from loam.events import registry
 from loam.events.pipeline.schemas import EventSchema
 
 
@@ -28,7 +28,7 @@ class RegistrySchemaSource:
 
     def _lookup(self, name: str, version: str | None) -> EventSchema | None:
         from loam.core.errors import InvalidInput, NotFound
-        from loam.events import to_jsonschema  # type: ignore[attr-defined]
+        from loam.events import to_jsonschema
 
         try:
             found = self._registry.get(name, version)
