@@ -36,6 +36,7 @@ from loam.events.pipeline.runtime import PipelineRuntime
 from loam.workspace import DEFAULT_TOML, Workspace
 
 BATCH = 500
+DUCKDB_MEMORY = "384MB"
 SENDERS = 4
 RUN_MARK = b"RRRRRRRR"
 
@@ -176,8 +177,9 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
     ws = Workspace.open(ws_path, environ={})
     runtime = PipelineRuntime(ws)
     loader = runtime.loader
-    if os.environ.get("BENCH_DUCKDB_THREADS"):
-        ws.warehouse.execute(f"SET threads = {int(os.environ['BENCH_DUCKDB_THREADS'])}")
+    # The loader's memory is DuckDB's buffer pool (the dedup window, the tables' blocks):
+    # capped as a deployment would cap it, so it stays flat however many events arrive.
+    ws.warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     requests = (events + BATCH - 1) // BATCH
     next_request = iter(range(requests))
     lock = threading.Lock()
