@@ -1,11 +1,12 @@
 """Event pipeline throughput: collector -> bus -> processor -> lake -> loader -> DuckDB.
 
-Sends N generated events of about 500 bytes over HTTP in requests of 500 events (as SDKs
-batch them) to a real collector process (``loam up``), with one processor process and
-the loader in this process, and times until the last event is in the warehouse. Beside
-it, the raw limit measured in the same run: the same request bodies parsed with orjson
-and written as Parquet (one core, nothing else). Peak memory is each process's peak RSS,
-for a run of N/4 and of N events: bounded means it does not grow with N.
+Sends N generated events (about 430 bytes each: optional params are sometimes left out)
+over HTTP in requests of 500 events, as SDKs batch them, from 4 connections to a real
+collector process (``loam up``), with one processor process and one loader process
+(DuckDB memory capped), and times until the last event is in the warehouse. Beside it,
+the raw limit measured in the same run: the same request bodies parsed with orjson and
+written as Parquet (one core, nothing else). Peak memory is each process's peak RSS for
+a run of N/4 and of N events, and CPU time per event per process.
 
     python bench/bench_pipeline.py [--events 1000000]
 """
@@ -16,7 +17,6 @@ import argparse
 import http.client
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -161,6 +161,22 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def loader_worker(ws_path: str) -> None:
+    """The loader in its own process, as `loam up` runs it; prints what it landed."""
+    ws = Workspace.open(ws_path, environ={})
+    # The loader's memory is DuckDB's buffer pool (the dedup window, the tables' blocks):
+    # capped as a deployment would cap it.
+    ws.warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    loader = PipelineRuntime(ws).loader
+    landed = 0
+    while True:
+        r = loader.load_once()
+        landed += r.loaded + r.natural_duplicates + r.synthetic_duplicates
+        print(landed, flush=True)
+        if not loader.backlogged(r):
+            time.sleep(1.0)
+
+
 def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, float]:
     ws_path, key = make_workspace(root)
     port = 18000 + os.getpid() % 1000
@@ -174,12 +190,9 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
     processor = subprocess.Popen(
         [py, "-m", "loam.events.pipeline.cli", "process", "-w", str(ws_path)], env=env
     )
-    ws = Workspace.open(ws_path, environ={})
-    runtime = PipelineRuntime(ws)
-    loader = runtime.loader
-    # The loader's memory is DuckDB's buffer pool (the dedup window, the tables' blocks):
-    # capped as a deployment would cap it, so it stays flat however many events arrive.
-    ws.warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    loader = subprocess.Popen(
+        [py, __file__, "--loader-worker", str(ws_path)], env=env, stdout=subprocess.PIPE, text=True
+    )
     requests = (events + BATCH - 1) // BATCH
     next_request = iter(range(requests))
     lock = threading.Lock()
@@ -201,67 +214,52 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
                 break
         conn.close()
 
-    stop = threading.Event()
     try:
         wait_port(port)
         time.sleep(1.0)
-        cpu0 = {
-            "collector": cpu_seconds(collector.pid),
-            "processor": cpu_seconds(processor.pid),
-            "loader": cpu_seconds(),
-        }
+        procs = {"collector": collector, "processor": processor, "loader": loader}
+        cpu0 = {name: cpu_seconds(p.pid) for name, p in procs.items()}
+        cpu0["client"] = cpu_seconds()
         started = time.perf_counter()
         senders = [threading.Thread(target=send) for _ in range(SENDERS)]
         for t in senders:
             t.start()
         landed = [0]
-        crashed: list[BaseException] = []
 
-        def load() -> None:  # the loader as `loam up` runs it, counting what it lands
-            try:
-                while not stop.is_set():
-                    r = loader.load_once()
-                    landed[0] += r.loaded + r.natural_duplicates + r.synthetic_duplicates
-                    if not loader.backlogged(r):
-                        stop.wait(1.0)
-            except BaseException as exc:
-                crashed.append(exc)
+        def follow() -> None:
+            assert loader.stdout is not None
+            for line in loader.stdout:
+                landed[0] = int(line)
 
-        load_thread = threading.Thread(target=load)
-        load_thread.start()
+        follower = threading.Thread(target=follow, daemon=True)
+        follower.start()
         for t in senders:
             t.join()
         sent = time.perf_counter()
         if failures:
             raise RuntimeError(f"collector refused a request: {failures[0]}")
         while landed[0] < events:
-            if processor.poll() is not None or collector.poll() is not None or crashed:
-                raise RuntimeError(f"a pipeline process died {crashed}")
+            if any(p.poll() is not None for p in (collector, processor, loader)):
+                raise RuntimeError("a pipeline process died")
             time.sleep(0.05)
         finished = time.perf_counter()
-        cpu1 = {
-            "collector": cpu_seconds(collector.pid),
-            "processor": cpu_seconds(processor.pid),
-            "loader": cpu_seconds(),
-        }
-        stop.set()
-        load_thread.join()
-        rows = ws.warehouse.query("SELECT count(*) FROM events").column(0)[0].as_py()
-        assert rows == events, f"{rows} rows in the warehouse, expected {events}"
-        return {
-            "seconds": finished - started,
-            "collect_seconds": sent - started,
-            "rss_collector": peak_rss_mb(collector.pid),
-            "rss_processor": peak_rss_mb(processor.pid),
-            "rss_loader": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            **{f"cpu_us_{k}": (cpu1[k] - cpu0[k]) / events * 1e6 for k in cpu0},
-        }
+        cpu1 = {name: cpu_seconds(p.pid) for name, p in procs.items()}
+        cpu1["client"] = cpu_seconds()
+        rss = {f"rss_{name}": peak_rss_mb(p.pid) for name, p in procs.items()}
     finally:
-        stop.set()
-        for proc in (collector, processor):
+        for proc in (collector, processor, loader):
             proc.terminate()
             proc.wait(timeout=30)
-        ws.close()
+    ws = Workspace.open(ws_path, environ={})
+    rows = ws.warehouse.query("SELECT count(*) FROM events").column(0)[0].as_py()
+    ws.close()
+    assert rows == events, f"{rows} rows in the warehouse, expected {events}"
+    return {
+        "seconds": finished - started,
+        "collect_seconds": sent - started,
+        **rss,
+        **{f"cpu_us_{k}": (cpu1[k] - cpu0[k]) / events * 1e6 for k in cpu0},
+    }
 
 
 def run_raw(events: int, templates: list[bytes], out: Path) -> float:
@@ -284,7 +282,11 @@ def run_raw(events: int, templates: list[bytes], out: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--loader-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.loader_worker:
+        loader_worker(args.loader_worker)
+        return
     templates = template_bodies(40)
     size = sum(len(t) for t in templates) / (len(templates) * BATCH)
     root = Path(tempfile.mkdtemp(prefix="loam-bench-"))
@@ -316,8 +318,11 @@ def main() -> None:
     print(
         f"{'CPU us per event (N run)':<44}"
         + "{:>16}".format(
-            "collector {:.1f} / processor {:.1f} / loader+client {:.1f}".format(
-                full["cpu_us_collector"], full["cpu_us_processor"], full["cpu_us_loader"]
+            "collector {:.1f} / processor {:.1f} / loader {:.1f} / client {:.1f}".format(
+                full["cpu_us_collector"],
+                full["cpu_us_processor"],
+                full["cpu_us_loader"],
+                full["cpu_us_client"],
             )
         )
     )
