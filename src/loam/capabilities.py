@@ -22,6 +22,11 @@ class Capability:
     name: str  # package and URL segment
     title: str  # navigation label
     summary: str
+    # Sub-packages (e.g. ``pipeline``) that bring their own ``api`` (``router``, mounted under
+    # the same /api/<name>), ``cli`` (``app``, whose commands join ``loam <name> …``),
+    # ``demo`` and ``migrations/`` (another Alembic branch), found the same way: two teams
+    # can build one capability without sharing files.
+    extensions: tuple[str, ...] = ()
 
     def module(self, part: str) -> Any | None:
         """``loam.<name>.<part>`` if the capability has built it, else None."""
@@ -36,6 +41,15 @@ class Capability:
             return None
         return importlib.import_module(full)
 
+    def extension_modules(self, part: str) -> list[Any]:
+        """``loam.<name>.<extension>.<part>`` for each extension that has built it."""
+        found = []
+        for ext in self.extensions:
+            module = self.module(f"{ext}.{part}")
+            if module is not None:
+                found.append(module)
+        return found
+
     @property
     def migrations(self) -> Path | None:
         spec = importlib.util.find_spec(f"loam.{self.name}")
@@ -46,9 +60,24 @@ class Capability:
             return folder / "versions"
         return folder if folder.is_dir() else None
 
+    @property
+    def migration_folders(self) -> list[Path]:
+        """The capability's migrations folder and each extension's."""
+        spec = importlib.util.find_spec(f"loam.{self.name}")
+        if spec is None or not spec.submodule_search_locations:
+            return []
+        root = Path(next(iter(spec.submodule_search_locations)))
+        own = [self.migrations] if self.migrations is not None else []
+        return own + [f for ext in self.extensions if (f := root / ext / "migrations").is_dir()]
+
 
 CAPABILITIES: tuple[Capability, ...] = (
-    Capability("events", "Events", "Event schema registry, dictionary and the collection pipeline"),
+    Capability(
+        "events",
+        "Events",
+        "Event schema registry, dictionary and the collection pipeline",
+        extensions=("pipeline",),
+    ),
     Capability("logpipe", "Pipelines", "Priorities, per-destination sampling and traffic control"),
     Capability("cdc", "CDC", "Change data capture from MongoDB and PostgreSQL"),
     Capability(
@@ -62,4 +91,4 @@ CAPABILITIES: tuple[Capability, ...] = (
 
 
 def migration_folders() -> list[Path]:
-    return [m for c in CAPABILITIES if (m := c.migrations) is not None]
+    return [folder for c in CAPABILITIES for folder in c.migration_folders]

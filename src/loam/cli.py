@@ -75,8 +75,14 @@ def _detail_line(detail: object) -> str:
 def _add_capability_clis() -> None:
     for cap in CAPABILITIES:
         module = cap.module("cli")
-        if module is not None:
-            app.add_typer(module.app, name=cap.name, help=cap.summary)
+        extensions = cap.extension_modules("cli")
+        if module is None and not extensions:
+            continue
+        group = module.app if module is not None else typer.Typer(no_args_is_help=True)
+        for ext in extensions:  # an extension's commands join the capability's group
+            group.registered_commands.extend(ext.app.registered_commands)
+            group.registered_groups.extend(ext.app.registered_groups)
+        app.add_typer(group, name=cap.name, help=cap.summary)
 
 
 def _workspace(path: Path | None, *, create: bool = False):  # type: ignore[no-untyped-def]
@@ -110,6 +116,7 @@ def demo(
     """Build a demo workspace with sample data in every built capability, then serve it."""
     ws = _workspace(workspace, create=True)
     builders = [(c, m) for c in CAPABILITIES if (m := c.module("demo")) is not None]
+    builders += [(c, m) for c in CAPABILITIES for m in c.extension_modules("demo")]
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as progress:
         for cap, module in builders:
             task = progress.add_task(f"demo: {cap.title}", total=None)

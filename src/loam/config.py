@@ -151,6 +151,9 @@ class EventGitSettings(Section):
 
 
 class EventsSettings(Section):
+    allow_unplanned: bool = False  # the pipeline takes events no schema is registered for
+    # [events.pipeline]: collector limits, processors, loader (loam.events.pipeline.settings)
+    pipeline: dict[str, Any] = Field(default_factory=dict)
     naming: EventNamingSettings = Field(default_factory=lambda: EventNamingSettings())
     git: EventGitSettings = Field(default_factory=lambda: EventGitSettings())
     bigquery_policy_tag: str = (

@@ -38,6 +38,10 @@ def create_app(workspace: Workspace, *, ui_dist: Path = UI_DIST) -> FastAPI:
     errors.install(app)
     app.include_router(platform.router)
     for cap in CAPABILITIES:
+        # Extensions first: their fixed paths (/api/events/stats) win over the capability's
+        # own patterns (/api/events/{name}).
+        for ext in cap.extension_modules("api"):
+            app.include_router(ext.router, prefix=f"/api/{cap.name}", tags=[cap.name])
         app.include_router(_capability_router(cap), prefix=f"/api/{cap.name}", tags=[cap.name])
         collector = cap.module("collector")
         if collector is not None and hasattr(collector, "router"):
