@@ -183,3 +183,23 @@ def test_time_limit_holds_off_the_main_thread() -> None:
     slow, quick = found
     assert slow.error is not None and "timed out after 0.1s" in slow.error  # type: ignore[attr-defined]
     assert quick.ok and quick.out_tables == ("b",)  # type: ignore[attr-defined]
+
+
+def test_extract_many_in_processes_while_other_threads_run() -> None:
+    # A server or a progress bar runs threads beside extraction; forking such a process
+    # can deadlock a worker on a lock copied mid-use, so the pool must still finish.
+    import threading
+
+    from loam.lineage import extract_many
+
+    stop = threading.Event()
+    busy = threading.Thread(target=lambda: stop.wait(30), daemon=True)
+    busy.start()
+    try:
+        results = extract_many(
+            ["INSERT INTO b SELECT x FROM a", "SELECT broken FROM"] * 20, processes=2, chunksize=4
+        )
+    finally:
+        stop.set()
+    assert [r.out_tables for r in results[:2]] == [("b",), ()]
+    assert len(results) == 40

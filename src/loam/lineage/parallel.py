@@ -80,11 +80,12 @@ def iter_extract(
             yield _run(query)
         return
     # Off the main thread (a web server's worker) the time limit cannot interrupt this
-    # thread, so even one process is a worker process, started from a fork server:
-    # forking a threaded process directly may copy a lock another thread holds.
+    # thread, so even one process is a worker process. Forking a process that runs other
+    # threads (a server, a progress bar, a bus heartbeat) may copy a lock one of them holds
+    # and deadlock the child, so then workers come from a fork server instead.
     if os.name != "posix":
         method = "spawn"
-    elif on_main:
+    elif on_main and threading.active_count() == 1:
         method = "fork"
     else:
         method = "forkserver"
