@@ -4,9 +4,10 @@ import { useId, useRef, useState } from "react";
 import type { KeyboardEvent } from "react";
 import type { VolumeDay } from "./types";
 
-const WIDTH = 420;
-const HEIGHT = 210;
-const MARGIN = { top: 12, right: 6, bottom: 46, left: 44 };
+// About the side column's width at 1280 px, so 11 px text stays 11 px on screen.
+const WIDTH = 340;
+const HEIGHT = 196;
+const MARGIN = { top: 10, right: 4, bottom: 44, left: 38 };
 const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
 
@@ -85,6 +86,17 @@ export function VolumeChart({ series, title }: { series: VolumeDay[]; title: str
 
   const shown = active === null ? null : series[active];
   const tipLeft = active === null ? 0 : ((MARGIN.left + slot * (active + 0.5)) / WIDTH) * 100;
+  const tipTop = shown ? ((y(shown.loaded + shown.quarantined) - 6) / HEIGHT) * 100 : 0;
+  // Above a short bar; beside a tall one, so the tip stays inside the chart.
+  const tipStyle =
+    tipTop > 40
+      ? { left: `clamp(80px, ${tipLeft}%, calc(100% - 80px))`, top: `${tipTop}%` }
+      : {
+          left: `${tipLeft}%`,
+          top: `${(MARGIN.top / HEIGHT) * 100}%`,
+          transform:
+            tipLeft > 50 ? `translateX(calc(-100% - ${bar / 2 + 8}px))` : `translateX(${bar / 2 + 8}px)`,
+        };
 
   return (
     <div className="volume-chart">
@@ -113,7 +125,7 @@ export function VolumeChart({ series, title }: { series: VolumeDay[]; title: str
           ))}
           <text
             className="volume-axis-title"
-            transform={`translate(11 ${MARGIN.top + PLOT_H / 2}) rotate(-90)`}
+            transform={`translate(9 ${MARGIN.top + PLOT_H / 2}) rotate(-90)`}
             textAnchor="middle"
           >
             events per day
@@ -167,12 +179,12 @@ export function VolumeChart({ series, title }: { series: VolumeDay[]; title: str
                 />
               ) : null}
               {labelled ? (
-                <text className="volume-tick" x={cx} y={MARGIN.top + PLOT_H + 14} textAnchor="middle">
+                <text className="volume-tick" x={cx} y={MARGIN.top + PLOT_H + 15} textAnchor="middle">
                   {dayOfMonth.format(asDate(d.day))}
                 </text>
               ) : null}
               {month && labelled ? (
-                <text className="volume-month" x={cx} y={MARGIN.top + PLOT_H + 27} textAnchor="middle">
+                <text className="volume-month" x={cx} y={MARGIN.top + PLOT_H + 28} textAnchor="middle">
                   {monthName.format(asDate(d.day))}
                 </text>
               ) : null}
@@ -202,7 +214,7 @@ export function VolumeChart({ series, title }: { series: VolumeDay[]; title: str
       {shown ? (
         <div
           className="volume-tooltip"
-          style={{ left: `clamp(80px, ${tipLeft}%, calc(100% - 80px))` }}
+          style={tipStyle}
           data-testid="volume-tooltip"
           aria-hidden="true"
         >

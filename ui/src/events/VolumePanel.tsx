@@ -15,7 +15,9 @@ export function VolumePanel({ name }: { name: string }) {
   });
   return (
     <section aria-labelledby="volume-title" className="panel" data-testid="volume-panel">
-      <h2 id="volume-title">Daily volume</h2>
+      <h2 id="volume-title">
+        Daily volume <span className="volume-period">last {DAYS} days · UTC</span>
+      </h2>
       {volume.isPending ? (
         <Loading label="Loading daily volume…" />
       ) : volume.isError ? (
@@ -60,14 +62,13 @@ function VolumeBody({ name, data }: { name: string; data: EventVolume }) {
             <span className="muted"> ({share < 0.1 ? "<0.1" : share.toFixed(1)}%)</span>
           ) : null}
         </span>
-        <span className="muted">last {data.days} days</span>
       </p>
       <ul className="volume-legend" aria-label="Legend">
         <li>
-          <span className="swatch swatch-loaded" aria-hidden="true" /> Loaded (by event date)
+          <span className="swatch swatch-loaded" aria-hidden="true" /> Loaded (event date)
         </li>
         <li>
-          <span className="swatch swatch-quarantined" aria-hidden="true" /> Quarantined (by day
+          <span className="swatch swatch-quarantined" aria-hidden="true" /> Quarantined (day
           received)
         </li>
       </ul>
