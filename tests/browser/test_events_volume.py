@@ -120,9 +120,7 @@ def test_the_chart_shows_each_days_loaded_and_quarantined_events(
     )
     # bars are drawn to scale: today's loaded bar is taller than the earlier day's
     today_bar = day.locator(".volume-loaded").bounding_box()
-    earlier_bar = (
-        chart.locator(f'[data-day="{earlier.isoformat()}"] .volume-loaded').bounding_box()
-    )
+    earlier_bar = chart.locator(f'[data-day="{earlier.isoformat()}"] .volume-loaded').bounding_box()
     assert today_bar and earlier_bar and today_bar["height"] > 2 * earlier_bar["height"]
     expect(chart.locator(f'[data-day="{quiet}"] .volume-loaded')).to_have_count(0)
 

@@ -95,9 +95,7 @@ def test_volume_counts_each_day_of_the_event_across_its_tables(
     assert reasons == {"type": 1, "minimum": 1, "missing_field": 1}
     assert body["totals"]["reasons"] == series[str(today)]["reasons"]
     assert series[str(today)]["natural_duplicates"] == body["totals"]["natural_duplicates"] == 1
-    assert (
-        series[str(today)]["synthetic_duplicates"] == body["totals"]["synthetic_duplicates"] == 1
-    )
+    assert series[str(today)]["synthetic_duplicates"] == body["totals"]["synthetic_duplicates"] == 1
 
 
 def test_volume_of_another_event_counts_only_that_event(

@@ -95,7 +95,9 @@ export function VolumeChart({ series, title }: { series: VolumeDay[]; title: str
           left: `${tipLeft}%`,
           top: `${(MARGIN.top / HEIGHT) * 100}%`,
           transform:
-            tipLeft > 50 ? `translateX(calc(-100% - ${bar / 2 + 8}px))` : `translateX(${bar / 2 + 8}px)`,
+            tipLeft > 50
+              ? `translateX(calc(-100% - ${bar / 2 + 8}px))`
+              : `translateX(${bar / 2 + 8}px)`,
         };
 
   return (
@@ -135,7 +137,8 @@ export function VolumeChart({ series, title }: { series: VolumeDay[]; title: str
         {series.map((d, i) => {
           const x = MARGIN.left + slot * i;
           const cx = x + slot / 2;
-          const month = i === 0 || monthName.format(asDate(d.day)) !== monthName.format(asDate(series[i - 1]!.day));
+          const before = series[i - 1];
+          const month = !before || before.day.slice(0, 7) !== d.day.slice(0, 7);
           const labelled = (series.length - 1 - i) % labelEvery === 0;
           return (
             <g

@@ -14,7 +14,6 @@ from loam.events.pipeline.runtime import runtime_of
 from loam.events.pipeline.volume import MAX_DAYS, event_volume
 
 
-
 class _EventNameConvertor(StringConvertor):
     """One path segment that is not one of the registry's fixed first segments.
 
