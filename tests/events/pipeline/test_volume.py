@@ -159,3 +159,11 @@ def test_volume_route_leaves_the_registry_parameter_search_alone(
         "/api/events/parameters/volume", headers={"Authorization": f"Bearer {tokens['viewer']}"}
     )
     assert resp.status_code == 200 and resp.json()["param"] == "volume"
+
+
+def test_volume_as_a_library_refuses_a_window_out_of_range(http: Any) -> None:
+    from loam.core.errors import InvalidInput
+    from loam.events.pipeline.volume import event_volume
+
+    with pytest.raises(InvalidInput, match="days must be between 1 and 90, got 0"):
+        event_volume(runtime_of(http.app), "click_item_home", 0)

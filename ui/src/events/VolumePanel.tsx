@@ -35,7 +35,13 @@ function VolumeBody({ name, data }: { name: string; data: EventVolume }) {
     return (
       <div className="volume-empty" data-testid="volume-empty">
         <p>
-          <strong>No events received yet</strong> in the last {data.days} days.
+          {data.tables.length ? (
+            <>
+              <strong>No events</strong> in the last {data.days} days.
+            </>
+          ) : (
+            <strong>No events received yet.</strong>
+          )}
         </p>
         <p className="muted small">
           Once apps send <code>{name}</code> to <code>POST /collect</code>, the events loaded into

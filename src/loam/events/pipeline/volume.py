@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from loam.core.errors import NotFound
+from loam.core.errors import InvalidInput, NotFound
 from loam.core.warehouse import Warehouse
 from loam.events.pipeline.loader import QUARANTINE_TABLE, q
 from loam.events.pipeline.runtime import PipelineRuntime
@@ -71,7 +71,10 @@ def event_volume(
     knows the event.
     """
     if not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"days must be between 1 and {MAX_DAYS}, got {days}")
+        raise InvalidInput(
+            f"days must be between 1 and {MAX_DAYS}, got {days}",
+            details=[{"where": "days", "problem": "out of range", "value": days}],
+        )
     wh = runtime.workspace.warehouse
     tables = event_tables(wh, name)
     all_tables = set(wh.tables())
