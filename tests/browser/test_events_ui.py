@@ -184,7 +184,7 @@ def test_define_find_change_and_compare_an_event(
     expect(tree.locator('[data-path="item.seller.badges[].kind"]')).to_have_attribute(
         "data-depth", "4"
     )
-    expect(main.get_by_test_id("volume-panel")).to_contain_text("No pipeline data yet")
+    expect(main.get_by_test_id("volume-panel")).to_contain_text("No events received yet")
     tall_screenshot(page, artifacts / "events-07-event-page.png")
 
     # -- the dictionary finds it; the search and filters live in the URL ------------------

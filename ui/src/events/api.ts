@@ -6,6 +6,7 @@ import type {
   EventDefinition,
   EventDetail,
   EventVersion,
+  EventVolume,
   ExportFormat,
   Facets,
   NameReport,
@@ -33,6 +34,8 @@ export const eventsApi = {
   get: (name: string, signal?: AbortSignal) => api.get<EventDetail>(path(name), { signal }),
   versions: (name: string, signal?: AbortSignal) =>
     api.get<EventVersion[]>(path(name, "/versions"), { signal }),
+  volume: (name: string, days: number, signal?: AbortSignal) =>
+    api.get<EventVolume>(path(name, "/volume"), { signal, query: { days } }),
   diff: (name: string, from: string, to: string, signal?: AbortSignal) =>
     api.get<DiffResult>(path(name, "/diff"), { signal, query: { from, to } }),
   checkName: (name: string, exclude: string | undefined, signal?: AbortSignal) =>

@@ -179,3 +179,30 @@ export const EXPORT_FORMATS = [
   { id: "jsonschema", label: "JSON Schema", title: "JSON Schema 2020-12" },
 ] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]["id"];
+
+/** One UTC day of `GET /api/events/{name}/volume`. */
+export interface VolumeDay {
+  day: string; // YYYY-MM-DD, UTC
+  loaded: number; // by event date (client_ts)
+  quarantined: number; // by the day received
+  natural_duplicates: number; // by the day loaded
+  synthetic_duplicates: number;
+  reasons: { rule: string; count: number }[];
+}
+
+export interface EventVolume {
+  event: string;
+  days: number;
+  from: string;
+  to: string;
+  tables: string[];
+  series: VolumeDay[];
+  totals: {
+    loaded: number;
+    quarantined: number;
+    replayed: number;
+    natural_duplicates: number;
+    synthetic_duplicates: number;
+    reasons: { rule: string; count: number }[];
+  };
+}

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from loam.api.auth import admin, editor, viewer
 from loam.events.pipeline.loader import QUARANTINE_TABLE, q
 from loam.events.pipeline.runtime import runtime_of
+from loam.events.pipeline.volume import MAX_DAYS, event_volume
+
+
+class _EventNameConvertor(StringConvertor):
+    """One path segment that is not one of the registry's fixed first segments.
+
+    This router is mounted before the registry's, so ``/{name}/volume`` would otherwise
+    shadow ``GET /parameters/{param}`` for a parameter called ``volume``.
+    """
+
+    regex = "(?!(?:parameters|validate|preview)/)[^/]+"
+
+
+register_url_convertor("loam_event_name", _EventNameConvertor())
 
 router = APIRouter()
 
@@ -19,6 +34,19 @@ async def stats(request: Request, _: object = Depends(viewer)) -> dict[str, Any]
     from loam.events.pipeline.stats import pipeline_stats
 
     return await run_in_threadpool(pipeline_stats, runtime_of(request.app))
+
+
+@router.get(
+    "/{name:loam_event_name}/volume",
+    summary="One event's daily volume: loaded, quarantined (top reasons), duplicates",
+)
+def volume(
+    request: Request,
+    name: str,
+    days: int = Query(14, ge=1, le=MAX_DAYS, description="How many UTC days, ending today"),
+    _: object = Depends(viewer),
+) -> dict[str, Any]:
+    return event_volume(runtime_of(request.app), name, days)
 
 
 @router.get("/quarantine", summary="Quarantined events, newest first")
