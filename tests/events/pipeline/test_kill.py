@@ -213,7 +213,17 @@ def _assert_exactly_once(r: dict[str, Any], min_kills: int = 5) -> None:
     )
     assert len(r["ids"]) == r["plan"]["valid"] == r["per_table"]
     assert r["quarantined_ids"] == r["plan"]["invalid"] == len(r["invalid"])
-    assert r["synthetic"] == r["plan"]["synthetic_duplicates"]
+    # Duplicates are exact unless the client re-sent a batch whose answer a killed collector
+    # never gave: each re-sent event then lands once more as a duplicate of its first copy
+    # (natural, or synthetic again when it was itself a planned synthetic duplicate).
+    extra_synthetic = r["synthetic"] - r["plan"]["synthetic_duplicates"]
+    extra_natural = r["natural"] - r["plan"]["natural_duplicates"]
+    assert extra_synthetic >= 0 and extra_natural >= 0, (extra_synthetic, extra_natural)
+    assert extra_synthetic + extra_natural <= r["resent"], (
+        extra_synthetic,
+        extra_natural,
+        r["resent"],
+    )
 
 
 @pytest.mark.slow
@@ -231,9 +241,3 @@ def test_killing_every_process_loses_nothing_and_loads_each_event_once(tmp_path:
     r = run_chaos(tmp_path, ("collector", "processor-a", "processor-b", "loader"), seed=23)
     assert "collector" in r["kills"]
     _assert_exactly_once(r)
-    # A batch re-sent after a lost answer may land twice: its events count as natural duplicates.
-    assert (
-        r["plan"]["natural_duplicates"]
-        <= r["natural"]
-        <= r["plan"]["natural_duplicates"] + r["resent"]
-    )
