@@ -172,6 +172,10 @@ class CachedSchemaSource:
             return hit[1]
         found = self.inner.active(name)
         with self._lock:
+            if found is not None:
+                # Hand out one object per version: compiled validators are keyed by it,
+                # and a refresh that finds the same version must not force a recompile.
+                found = self._versions.setdefault((found.name, found.version), found)
             self._active[name] = (now, found)
         return found
 
