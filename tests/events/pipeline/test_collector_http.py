@@ -185,7 +185,16 @@ def asgi_post(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
+    asyncio.run(app(_scope(headers), receive, send))
+    if not sent:
+        return None, {}, b""
+    start = sent[0]
+    head = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], head, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def _scope(headers: dict[str, str]) -> dict[str, Any]:
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -199,12 +208,33 @@ def asgi_post(
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
-    asyncio.run(app(scope, receive, send))
-    if not sent:
-        return None, {}, b""
-    start = sent[0]
-    head = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], head, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_more_requests_at_once_than_workers_are_all_answered(http: Any, write_key: str) -> None:
+    from loam.events.pipeline import collect_api
+
+    bodies = [
+        orjson.dumps([click() for _ in range(3)]) for _ in range(3 * collect_api._WORKERS.limit)
+    ]
+
+    async def one(body: bytes) -> int:
+        sent: list[dict[str, Any]] = []
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await http.app(_scope({"X-Loam-Write-Key": write_key}), receive, send)
+        assert orjson.loads(sent[1]["body"]) == {"accepted": 3, "quarantined": 0}
+        return int(sent[0]["status"])
+
+    async def all_at_once() -> list[int]:
+        return await asyncio.gather(*(one(b) for b in bodies))
+
+    assert asyncio.run(all_at_once()) == [200] * len(bodies)
 
 
 def test_openapi_documents_collect(http: Any) -> None:

@@ -151,10 +151,12 @@ async def _collect(
             encoding = value
     source = _source(runtime, key, auth)
     settings = runtime.settings
-    body = await _read_body(receive, length, encoding, settings.max_request_bytes)
+    body, gzipped = await _read_body(receive, length, encoding, settings.max_request_bytes)
     if settings.processors or settings.embedded_loader:
         runtime.start_background()
-    result = await _offload(runtime.collector.ingest, body, source)
+    result = await _offload(
+        _ingest, runtime.collector, body, gzipped, settings.max_request_bytes, source
+    )
     if not result.quarantined:
         return 200, b'{"accepted":%d,"quarantined":0}' % result.accepted
     try:
@@ -195,8 +197,9 @@ def _source(runtime: PipelineRuntime, key: bytes | None, auth: bytes | None) -> 
 
 async def _read_body(
     receive: Receive, declared: bytes | None, encoding: bytes | None, cap: int
-) -> bytes:
-    """The request body, refused past ``cap`` bytes as declared, as streamed, or inflated.
+) -> tuple[bytes, bool]:
+    """The request body, refused past ``cap`` bytes as declared or as streamed, and whether
+    it is gzipped (``_ingest`` inflates it, off the event loop).
 
     A body that comes in one message is used as is; otherwise the chunks are joined once.
     """
@@ -228,10 +231,15 @@ async def _read_body(
         body = b"".join(chunks)
     name = encoding.decode("latin-1").strip().lower() if encoding is not None else ""
     if name in ("", "identity"):
-        return body
+        return body, False
     if name != "gzip":
         raise MalformedPayload(f"unsupported Content-Encoding {name!r}: send gzip or none")
-    return _gunzip(body, cap)
+    return body, True
+
+
+def _ingest(collector: Any, body: bytes, gzipped: bool, cap: int, source: str) -> Any:
+    """In a worker thread: inflate (zlib lets go of the GIL while it works), then ingest."""
+    return collector.ingest(_gunzip(body, cap) if gzipped else body, source)
 
 
 def _gunzip(body: bytes, cap: int) -> bytes:
