@@ -3,10 +3,15 @@
 Sends N generated events (about 430 bytes each: optional params are sometimes left out)
 over HTTP in requests of 500 events, as SDKs batch them, from 4 connections to a real
 collector process (``loam up``), with one processor process and one loader process
-(DuckDB memory capped), and times until the last event is in the warehouse. Beside it,
-the raw limit measured in the same run: the same request bodies parsed with orjson and
-written as Parquet (one core, nothing else). Peak memory is each process's peak RSS for
-a run of N/4 and of N events, and CPU time per event per process.
+(DuckDB memory capped). End to end is timed from the first request sent to the moment
+the loader has committed the last event to the warehouse (queryable), so the tail after
+the last request (the processor's last batch, the loader's poll interval) counts; the
+processes are started and idle before the clock starts. The waits are set in loam.toml
+as a deployment that wants events queryable within a second would set them (see
+PIPELINE_TOML; the table prints them). Beside it, the raw limit measured in the same
+run: the same request bodies parsed with orjson and written as Parquet (one core,
+nothing else). Peak memory is each process's peak RSS for a run of N/4 and of N
+events, and CPU time per event per process, against the per-stage budget.
 
     python bench/bench_pipeline.py [--events 1000000]
 """
@@ -39,6 +44,19 @@ BATCH = 500
 DUCKDB_MEMORY = "384MB"
 SENDERS = 4
 RUN_MARK = b"RRRRRRRR"
+# The pipeline's waits: the processor closes a batch at 50,000 events, after 0.25 s, or
+# when the bus has nothing more; the loader looks for new lake files every 0.25 s when
+# idle. A deployment that wants events queryable within a second sets these; the
+# defaults (1 s each) add up to ~2 s of tail, 20% of a 1M-event run at 100k ev/s.
+PIPELINE_TOML = {
+    "processors": "0",  # the bench starts the one processor process itself
+    "embedded_loader": "false",  # and the loader, in a process of its own
+    "processor_batch_events": "50000",
+    "processor_batch_seconds": "0.25",
+    "loader_interval_seconds": "0.25",
+}
+# CPU per event the stages may use for 100k ev/s on 2 cores (20 us of CPU per event).
+BUDGET_US = {"collector": 6.0, "processor": 4.0, "loader": 4.0}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "click_item_home": {
@@ -121,10 +139,8 @@ def body_for(templates: list[bytes], n: int) -> bytes:
 def make_workspace(root: Path) -> tuple[Path, str]:
     path = root / "ws"
     path.mkdir(parents=True)
-    (path / "loam.toml").write_text(
-        DEFAULT_TOML
-        + "\n[events.pipeline]\nprocessors = 0\nembedded_loader = false\nloader_interval_seconds = 1.0\n"
-    )
+    pipeline = "".join(f"{k} = {v}\n" for k, v in PIPELINE_TOML.items())
+    (path / "loam.toml").write_text(DEFAULT_TOML + "\n[events.pipeline]\n" + pipeline)
     ws = Workspace.open(path, create=True, environ={})
     runtime = PipelineRuntime(ws)
     for name, schema in SCHEMAS.items():
@@ -154,6 +170,21 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_idle(proc: subprocess.Popen[Any], timeout_s: float = 60) -> None:
+    """Until ``proc`` uses under 10% of a core over 0.5 s: started up, polling idle."""
+    deadline = time.monotonic() + timeout_s
+    before = cpu_seconds(proc.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if proc.poll() is not None:
+            raise RuntimeError(f"process {proc.args} exited with {proc.returncode}")
+        now = cpu_seconds(proc.pid)
+        if now - before < 0.05:
+            return
+        before = now
+    raise RuntimeError(f"process {proc.args} did not settle")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -167,14 +198,16 @@ def loader_worker(ws_path: str) -> None:
     # The loader's memory is DuckDB's buffer pool (the dedup window, the tables' blocks):
     # capped as a deployment would cap it.
     ws.warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    loader = PipelineRuntime(ws).loader
+    runtime = PipelineRuntime(ws)
+    loader = runtime.loader
+    interval = runtime.settings.loader_interval_seconds  # as Loader.run waits
     landed = 0
     while True:
-        r = loader.load_once()
+        r = loader.load_once()  # returns once its transaction is committed: queryable
         landed += r.loaded + r.natural_duplicates + r.synthetic_duplicates
         print(landed, flush=True)
         if not loader.backlogged(r):
-            time.sleep(1.0)
+            time.sleep(interval)
 
 
 def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, float]:
@@ -216,32 +249,41 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
 
     try:
         wait_port(port)
-        time.sleep(1.0)
         procs = {"collector": collector, "processor": processor, "loader": loader}
+        landed = [0]
+        first_load = threading.Event()
+        all_landed = threading.Event()
+
+        def follow() -> None:
+            assert loader.stdout is not None
+            for line in loader.stdout:
+                landed[0] = int(line)
+                first_load.set()
+                if landed[0] >= events:
+                    all_landed.set()
+
+        follower = threading.Thread(target=follow, daemon=True)
+        follower.start()
+        # The clock starts once every process has started up and is idle (imports,
+        # DuckDB and bus connections are not the pipeline's throughput).
+        if not first_load.wait(120):
+            raise RuntimeError("the loader did not start")
+        for p in procs.values():
+            wait_idle(p)
         cpu0 = {name: cpu_seconds(p.pid) for name, p in procs.items()}
         cpu0["client"] = cpu_seconds()
         started = time.perf_counter()
         senders = [threading.Thread(target=send) for _ in range(SENDERS)]
         for t in senders:
             t.start()
-        landed = [0]
-
-        def follow() -> None:
-            assert loader.stdout is not None
-            for line in loader.stdout:
-                landed[0] = int(line)
-
-        follower = threading.Thread(target=follow, daemon=True)
-        follower.start()
         for t in senders:
             t.join()
         sent = time.perf_counter()
         if failures:
             raise RuntimeError(f"collector refused a request: {failures[0]}")
-        while landed[0] < events:
-            if any(p.poll() is not None for p in (collector, processor, loader)):
+        while not all_landed.wait(0.5):
+            if any(p.poll() is not None for p in procs.values()):
                 raise RuntimeError("a pipeline process died")
-            time.sleep(0.05)
         finished = time.perf_counter()
         cpu1 = {name: cpu_seconds(p.pid) for name, p in procs.items()}
         cpu1["client"] = cpu_seconds()
@@ -257,6 +299,7 @@ def run_pipeline(events: int, templates: list[bytes], root: Path) -> dict[str, f
     return {
         "seconds": finished - started,
         "collect_seconds": sent - started,
+        "tail_seconds": finished - sent,
         **rss,
         **{f"cpu_us_{k}": (cpu1[k] - cpu0[k]) / events * 1e6 for k in cpu0},
     }
@@ -303,10 +346,16 @@ def main() -> None:
     print(
         f"events: {args.events:,} of {size:.0f} bytes on average, {BATCH} per request, {SENDERS} connections"
     )
+    config = ", ".join(f"{k} = {v}" for k, v in PIPELINE_TOML.items())
+    print(f"loam.toml [events.pipeline] {config}; loader DuckDB memory_limit {DUCKDB_MEMORY}")
     print(f"{'measure':<44}{'value':>16}")
-    print(f"{'end to end (collector -> warehouse), ev/s':<44}{e2e:>16,.0f}")
+    print(f"{'end to end (first request -> all queryable), ev/s':<44}{e2e:>16,.0f}")
     print(
         f"{'  of which collector accepted all, ev/s':<44}{args.events / full['collect_seconds']:>16,.0f}"
+    )
+    print(
+        f"{'  tail after the last request, s':<44}"
+        f"{full['tail_seconds']:>10.2f} of {full['seconds']:.2f}"
     )
     print(f"{'raw limit (orjson + Parquet, 1 core), ev/s':<44}{raw:>16,.0f}")
     print(f"{'ratio end to end / raw':<44}{e2e / raw:>16.2f}")
@@ -326,6 +375,11 @@ def main() -> None:
             )
         )
     )
+    verdicts = " / ".join(
+        f"{stage} {limit:.0f} {'ok' if full[f'cpu_us_{stage}'] <= limit else 'OVER'}"
+        for stage, limit in BUDGET_US.items()
+    )
+    print(f"{'CPU budget us per event (100k ev/s, 2 cores)':<46}{verdicts:>16}")
     print(
         f"target: >= 100,000 ev/s and >= 0.5 x raw -> {'MET' if e2e >= 100_000 and e2e >= raw / 2 else 'NOT MET'}"
     )

@@ -198,6 +198,15 @@ def _url(ws, host: str | None, port: int | None) -> str:  # type: ignore[no-unty
 
 
 def _serve(ws, host: str | None, port: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Run the server. Tuned for ``POST /collect``, where 500-event bodies arrive at
+    100k events/s: no access log (a formatted line per request), httptools, and a
+    garbage collector that runs every 50,000 allocations instead of 700. A request's
+    parsed events are freed by reference counting; with the default threshold the
+    collector traverses the live events of every request in flight many times a
+    request (measured: ~0.6 us per event). ``gc.freeze`` keeps the objects of the
+    started app out of every full collection."""
+    import gc
+
     import uvicorn
 
     from loam.server import create_app
@@ -206,11 +215,17 @@ def _serve(ws, host: str | None, port: int | None) -> None:  # type: ignore[no-u
         f"[bold green]Loam {__version__}[/bold green] serving {ws.path.resolve()} at "
         f"{_url(ws, host, port)}  (API docs: {_url(ws, host, port)}/api/docs)"
     )
+    app = create_app(ws)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     uvicorn.run(
-        create_app(ws),
+        app,
         host=host or ws.settings.server.host,
         port=port or ws.settings.server.port,
         log_level="warning",
+        access_log=False,
+        http="httptools",
     )
 
 

@@ -46,6 +46,8 @@ def create_app(workspace: Workspace, *, ui_dist: Path = UI_DIST) -> FastAPI:
         collector = cap.module("collector")
         if collector is not None and hasattr(collector, "router"):
             app.include_router(collector.router)
+            if hasattr(collector, "install"):  # a hot path served ahead of routing
+                collector.install(app)
     _mount_ui(app, ui_dist)
     return app
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from loam.events.pipeline.collect_api import router
+from loam.events.pipeline.collect_api import install, router
 
-__all__ = ["router"]
+__all__ = ["install", "router"]

@@ -1,15 +1,34 @@
 from __future__ import annotations
 
+import asyncio
 import gzip
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 
+from loam.events.pipeline.collect_api import CollectFastPath
 from loam.events.pipeline.runtime import runtime_of
 
 from .test_flow import click
+
+
+@pytest.fixture(params=["fast", "routed"])
+def http(request: pytest.FixtureRequest, pipeline_ws: Any) -> Iterator[Any]:
+    """Every test runs twice: on the fast path ``loam up`` serves, and on the FastAPI
+    route (what OpenAPI documents) with the fast path taken out; the answers must match."""
+    from fastapi.testclient import TestClient
+
+    from loam.server import create_app
+
+    app = create_app(pipeline_ws)
+    assert any(m.cls is CollectFastPath for m in app.user_middleware)
+    if request.param == "routed":
+        app.user_middleware = [m for m in app.user_middleware if m.cls is not CollectFastPath]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
 
 
 def post(http: Any, key: str, body: Any, **headers: str) -> Any:
@@ -145,6 +164,133 @@ def test_collector_keeps_serving_after_every_kind_of_error(http: Any, write_key:
         **{"Content-Encoding": "gzip"},
     )
     assert post(http, write_key, [click()]).json() == {"accepted": 1, "quarantined": 0}
+
+
+def asgi_post(
+    app: Any, chunks: list[bytes], headers: dict[str, str], *, disconnect: bool = False
+) -> tuple[int | None, dict[str, str], bytes]:
+    """Drive the app with a body in ``chunks`` (one ASGI message each), as uvicorn sends a
+    large or chunked body; with ``disconnect`` the client leaves after the chunks."""
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": c, "more_body": disconnect or i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
+    if disconnect:
+        messages.append({"type": "http.disconnect"})
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app(_scope(headers), receive, send))
+    if not sent:
+        return None, {}, b""
+    start = sent[0]
+    head = {k.decode(): v.decode() for k, v in start["headers"]}
+    return start["status"], head, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def _scope(headers: dict[str, str]) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/collect",
+        "raw_path": b"/collect",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+
+def test_more_requests_at_once_than_workers_are_all_answered(http: Any, write_key: str) -> None:
+    from loam.events.pipeline import collect_api
+
+    bodies = [
+        orjson.dumps([click() for _ in range(3)]) for _ in range(3 * collect_api._WORKERS.limit)
+    ]
+
+    async def one(body: bytes) -> int:
+        sent: list[dict[str, Any]] = []
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await http.app(_scope({"X-Loam-Write-Key": write_key}), receive, send)
+        assert orjson.loads(sent[1]["body"]) == {"accepted": 3, "quarantined": 0}
+        return int(sent[0]["status"])
+
+    async def all_at_once() -> list[int]:
+        return await asyncio.gather(*(one(b) for b in bodies))
+
+    assert asyncio.run(all_at_once()) == [200] * len(bodies)
+
+
+def test_openapi_documents_collect(http: Any) -> None:
+    op = http.app.openapi()["paths"]["/collect"]["post"]
+    assert {"200", "400", "401", "413", "422"} <= set(op["responses"])
+
+
+def test_a_body_in_many_messages_is_joined(http: Any, write_key: str) -> None:
+    body = orjson.dumps([click() for _ in range(20)])
+    chunks = [body[i : i + 100] for i in range(0, len(body), 100)]
+    status, head, answer = asgi_post(http.app, chunks, {"X-Loam-Write-Key": write_key})
+    assert (status, orjson.loads(answer)) == (200, {"accepted": 20, "quarantined": 0})
+    assert head["content-type"] == "application/json"
+    assert int(head["content-length"]) == len(answer)
+
+
+def test_size_limits_declared_and_streamed(http: Any, write_key: str) -> None:
+    limit = runtime_of_app(http).settings.max_request_bytes
+    declared = {"X-Loam-Write-Key": write_key, "Content-Length": str(limit + 1)}
+    status, _, answer = asgi_post(http.app, [b"["], declared)
+    err = orjson.loads(answer)["error"]
+    assert (status, err["code"], err["details"]) == (
+        413,
+        "payload_too_large",
+        [{"limit_bytes": limit}],
+    )
+    # No Content-Length (chunked transfer): refused once the streamed bytes pass the limit.
+    chunk = b" " * (1024 * 1024)
+    chunks = [b"[", *[chunk] * (limit // len(chunk) + 1), b"]"]
+    status, _, answer = asgi_post(http.app, chunks, {"X-Loam-Write-Key": write_key})
+    assert (status, orjson.loads(answer)["error"]["code"]) == (413, "payload_too_large")
+
+
+def test_a_client_that_leaves_mid_body_gets_no_answer_and_nothing_is_ingested(
+    http: Any, write_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bytes] = []
+    monkeypatch.setattr(runtime_of_app(http).collector, "ingest", lambda b, s: calls.append(b))
+    body = orjson.dumps([click()])
+    status, _, _ = asgi_post(
+        http.app, [body[:10]], {"X-Loam-Write-Key": write_key}, disconnect=True
+    )
+    assert calls == []
+    assert status is None or status == 400  # the fast path sends nothing, the route 400
+
+
+def test_401_asks_for_bearer_and_unknown_encoding_is_400(http: Any, write_key: str) -> None:
+    resp = post(http, "lwk_wrong", click())
+    assert resp.headers["www-authenticate"] == "Bearer"
+    resp = post(http, write_key, orjson.dumps(click()), **{"Content-Encoding": "br"})
+    assert "Content-Encoding" in assert_error_shape(resp, 400, "malformed_payload")["message"]
+
+
+def test_other_methods_and_paths_fall_through_to_the_app(http: Any) -> None:
+    assert "<h1>Loam</h1>" in http.get("/collect").text  # the UI's catch-all, as before
+    assert http.get("/api/health").status_code == 200
 
 
 def test_unplanned_events_when_allowed(tmp_path: Any) -> None:
