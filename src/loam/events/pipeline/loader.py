@@ -196,6 +196,7 @@ class Loader:
         # Columns of the main schema's tables: this loader is their only writer, so it
         # knows them without asking information_schema (slow) every batch.
         self._columns: dict[str, set[str]] | None = None
+        self._described: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {}
         self._settled: dict[str, int] = {}  # folder -> mtime when all its files were loaded
         self._batches = 0
 
@@ -382,14 +383,22 @@ class Loader:
             source = (
                 f"read_parquet({_lit(path)}, file_row_number = true, hive_partitioning = false)"
             )
+            schema = pq.read_schema(path)
         else:
             data = pq.read_table(path, filesystem=self.lake.fs)
             data = data.append_column("file_row_number", pa.array(range(data.num_rows), pa.int64()))
             source = f"_file_{index}"
             cur.register(source, data)
-        described = _describe(cur, source)
-        columns = tuple((c, t) for c, t in described if c not in NOT_LOADED)
-        return _Part(index, path, _segment(path, "event"), source, columns, fingerprint(columns))
+            schema = data.schema
+        # Files of one event version share a schema: DESCRIBE (a footer read and a bind in
+        # DuckDB) once per distinct Arrow schema, not once per file.
+        key = str(schema.remove_metadata())
+        found = self._described.get(key)
+        if found is None:
+            described = _describe(cur, source)
+            columns = tuple((c, t) for c, t in described if c not in NOT_LOADED)
+            found = self._described[key] = (columns, fingerprint(columns))
+        return _Part(index, path, _segment(path, "event"), source, *found)
 
     # -- quarantine ------------------------------------------------------------------
 
