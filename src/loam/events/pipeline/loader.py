@@ -3,16 +3,25 @@
 Only one process may write a DuckDB file, so one loader moves what the processors
 landed. Each batch is one transaction that inserts the rows, records the files it
 loaded and every delivery it saw (``_loam.seen``: event_id, fingerprint and bus position,
-kept for ``dedup_window_days``), and adds to the duplicate counts. Dedup is a vectorised
-anti-join in DuckDB:
+kept for ``dedup_window_days``), and adds to the duplicate counts. Dedup runs in DuckDB:
 
 - a row whose bus position was seen before is a replay of a crashed processor: skipped,
   not counted;
 - otherwise the first delivery of an event_id is kept; later ones are duplicates,
   *natural* when their fingerprint equals the kept one's, *synthetic* when it differs.
 
+The fingerprint is computed here, from the row's content (``fingerprint``); a ``_fp``
+column in older files is ignored. CPU per event is what the loader is measured by, so a
+batch makes one narrow copy (event_id, fingerprint, bus position, file, row number) and
+reads the Parquet files a second time for the final insert instead of copying whole rows
+to temp tables; only rows whose event_id repeats in the batch or is already in the window
+go through the full rules. Measured on the bench's data (1M events, 50k per batch, one
+process, CPU time): ~9 us per event before, ~4.3 after; most of what is left is DuckDB
+writing the WAL and compressing at checkpoints.
+
 Tables: one per event and MODEL (``click_item_home``, ``click_item_home_v2``) with
-params as typed columns, ``events`` (a view stacking them, each event's params as ``<table>__<param>`` columns), and ``events_quarantine``. A new optional parameter
+params as typed columns, ``events`` (a view stacking them, each event's params as
+``<table>__<param>`` columns), and ``events_quarantine``. A new optional parameter
 becomes ``ALTER TABLE ADD COLUMN``; nothing is rewritten.
 """
 
