@@ -345,7 +345,7 @@ class Loader:
             c = counts[parts[f].table]
             c[1] += natural
             c[2] += synthetic
-        rows = [(t, *c) for t, c in sorted(counts.items()) if any(c)]
+        rows = [(t, c[0], c[1], c[2]) for t, c in sorted(counts.items()) if any(c)]
         if rows:
             cur.execute(
                 "INSERT INTO _loam.load_counts SELECT now(), t, l, n, s FROM (VALUES "
