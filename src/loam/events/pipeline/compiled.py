@@ -19,7 +19,7 @@ below 2**53 so comparisons are exact), boolean, null, a type list with ``"null"`
 object (properties, required; unknown properties always go the exact way).
 
 >>> t = params_type({"type": "object", "required": ["n"], "properties": {"n": {"type": "integer", "minimum": 1}}})
->>> import msgspec; msgspec.json.decode(b'{"n": 2}', type=t).n
+>>> import msgspec; msgspec.json.decode(b'{"n": 2}', type=t).f0
 2
 """
 
