@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, Union
 
 import msgspec
 
@@ -94,17 +94,13 @@ class FastPath:
         if current is not None and current.matches(schema):
             return
         entry = self.entry(schema)
+        if entry is None:
+            if current is not None:
+                self.forget(schema.name)
+            return
         with self._lock:
-            if entry is None:
-                self._active.pop(schema.name, None)
-            else:
-                self._active[schema.name] = entry
-            kinds = [e.kind for e in self._active.values()]
-            if not kinds:
-                self.decode = None
-                return
-            union = kinds[0] if len(kinds) == 1 else Union_of(kinds)
-            self.decode = msgspec.json.Decoder(union, dec_hook=dec_hook).decode
+            self._active[schema.name] = entry
+            self._rebuild()
 
     def by_name(self) -> dict[str, Entry]:
         return self._active
@@ -112,19 +108,13 @@ class FastPath:
     def forget(self, name: str) -> None:
         """Drop ``name`` from the union (its active version changed)."""
         with self._lock:
-            if self._active.pop(name, None) is None:
-                return
-            kinds = [e.kind for e in self._active.values()]
-            self.decode = (
-                None
-                if not kinds
-                else msgspec.json.Decoder(
-                    kinds[0] if len(kinds) == 1 else Union_of(kinds), dec_hook=dec_hook
-                ).decode
-            )
+            if self._active.pop(name, None) is not None:
+                self._rebuild()
 
-
-def Union_of(kinds: list[type]) -> Any:
-    from typing import Union
-
-    return Union[tuple(kinds)]  # noqa: UP007
+    def _rebuild(self) -> None:
+        kinds = [e.kind for e in self._active.values()]
+        if not kinds:
+            self.decode = None
+            return
+        union = kinds[0] if len(kinds) == 1 else Union[tuple(kinds)]  # noqa: UP007
+        self.decode = msgspec.json.Decoder(union, dec_hook=dec_hook).decode
