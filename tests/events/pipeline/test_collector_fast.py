@@ -215,3 +215,32 @@ def test_a_large_request_is_split_into_messages_under_the_kafka_limit(bus) -> No
     sizes = [len(v) for t, _, v in items if not t.endswith("quarantine")]
     assert len(sizes) >= 2 and max(sizes) < 1_000_000
     assert sum(decode_events(v)[0]["groups"][0]["count"] for _, _, v in items) == 1000
+
+
+def test_a_schema_outside_the_compiled_subset_is_checked_the_exact_way(bus) -> None:  # type: ignore[no-untyped-def]
+    schemas = sample_schemas()
+    schemas.add(
+        "pick",
+        "1-0-0",
+        {
+            "type": "object",
+            "required": ["v"],
+            "properties": {"v": {"oneOf": [{"type": "string"}, {"type": "integer"}]}},
+        },
+    )
+    collector = Collector(bus, schemas, PipelineSettings())
+    items = _capture(collector)
+    base = view()
+    events = [
+        dict(base, event_id=str(uuid.uuid4()), event_name="pick", params={"v": v})
+        for v in ("a", 1, 1.5, None)
+    ]
+    for _ in range(2):  # the second time too: the name never joins the compiled union
+        result = collector.ingest(orjson.dumps([*events, view()]), "t")
+        assert result.accepted == 3
+        assert [(d["index"], d["rule"], d["path"]) for d in result.quarantined] == [
+            (2, "oneOf", "params.v"),
+            (3, "oneOf", "params.v"),
+        ]
+    assert "pick" not in collector.fast.by_name() and "view_screen_home" in collector.fast.by_name()
+    assert len(items) == 4
