@@ -244,3 +244,24 @@ def test_a_schema_outside_the_compiled_subset_is_checked_the_exact_way(bus) -> N
         ]
     assert "pick" not in collector.fast.by_name() and "view_screen_home" in collector.fast.by_name()
     assert len(items) == 4
+
+
+def test_a_too_large_event_is_quarantined_like_before(bus) -> None:  # type: ignore[no-untyped-def]
+    settings = PipelineSettings(max_event_bytes=600)
+    fast, exact = (
+        Collector(bus, sample_schemas(), settings),
+        Collector(bus, sample_schemas(), settings),
+    )
+    fast_items = _capture(fast)
+    _capture(exact)
+    fast.ingest(orjson.dumps([click()]), "warm")
+    fast_items.clear()
+    big = [click() for _ in range(3)]
+    big[1]["params"]["tags"] = ["x" * 50] * 10
+    del big[1]["event_id"]
+    body = orjson.dumps(big)
+    got, want = fast.ingest(body, "t"), exact.ingest_events(orjson.loads(body), "t")
+    assert got.accepted == want.accepted == 2
+    strip = [{k: v for k, v in d.items() if k != "event_id"} for d in got.quarantined]
+    assert strip == [{k: v for k, v in d.items() if k != "event_id"} for d in want.quarantined]
+    assert got.quarantined[0]["rule"] == "event_too_large"

@@ -289,22 +289,14 @@ class Collector:
         else:
             redo.update(p for p, v in enumerate(versions) if v is not UNSET and v != entry.version)
         limit = self.settings.max_event_bytes
-        dropped: set[int] = set()  # positions quarantined here (too large)
         if max(map(len, rws)) > limit - _COMPLETION:
-            for p, raw in enumerate(rws):
-                size = len(raw) + len(done.get(p, b"{")) - 1
-                size += len(entry.suffix) - 2 if versions[p] is UNSET else 0
-                if size > limit and p not in redo:
-                    dropped.add(p)
-                    problem = Problem(
-                        "event_too_large", "", f"event is {size} bytes; the limit is {limit}"
-                    )
-                    self._reject(idxs[p], orjson.loads(bytes(raw)), problem, records, details)
-        if redo or done or dropped:
+            # near the limit: the exact path measures the event as it always has
+            redo.update(p for p, raw in enumerate(rws) if len(raw) > limit - _COMPLETION)
+        if redo or done:
             keep_named: list[Any] = []
             keep_unnamed: list[Any] = []
             for p in range(n):
-                if p in redo or p in dropped:
+                if p in redo:
                     continue
                 line = rws[p] if p not in done else done[p] + bytes(rws[p])[1:]
                 (keep_unnamed if versions[p] is UNSET else keep_named).append(line)
