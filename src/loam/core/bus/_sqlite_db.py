@@ -20,6 +20,7 @@ from loam.core.errors import BackendUnavailable, ConfigError
 OFFSET_BITS = 40
 PARTITION_SPAN = 1 << OFFSET_BITS
 SCHEMA_VERSION = 1
+PAGE_SIZE = 32768
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
@@ -158,6 +159,10 @@ def open_database(path: str) -> sqlite3.Connection:
             details=[{"path": path, "fix": f"create {parent} or set LOAM_BUS__PATH"}],
         )
     conn = connect(path)
+    # A new file gets 32 KB pages (no-op on an existing one): messages are blobs of up to
+    # ~1 MB, and each page is a WAL frame written and checksummed; measured on a 215 KB
+    # message, 32 KB pages cut a durable commit's CPU about in half against 4 KB.
+    conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
     deadline = time.monotonic() + 10.0
     while True:  # several processes may open a brand-new file at once
         try:

@@ -6,28 +6,36 @@ JSON reader whole::
 
     {"received_at": "2024-05-01T12:00:00.123Z", "source": "ios-app",
      "groups": [{"name": "click_item_home", "version": "1-0-0", "count": 2,
-                 "bytes": 512, "fps": [<int64>, <int64>]}, ...]}\n
+                 "bytes": 512}, ...]}\n
     {"event_id": ...}\n{"event_id": ...}\n...
 
 An event's index in the message is its position across the groups, in header order.
-``fps`` are payload fingerprints (64-bit checksums of the completed event's JSON with
-sorted keys): a natural duplicate has the same one, a synthetic one not. The events are
-the JSON the collector already serialised for the fingerprint: no second encoding.
-A quarantine message is ``{"records": [<record>, ...]}``.
+Each line is the event as the client sent it, completed (event_id, schema_version,
+params) and with no newline inside; key order and spacing are the client's, so readers
+must compare parsed content, not bytes. With ``"codec"`` in the header ("zstd" or
+"lz4", and ``"size"``: the uncompressed length), everything after the header line is
+compressed; ``decode_events`` hides it. A quarantine message is ``{"records": [...]}``.
 
->>> value = encode_events("2024-05-01T00:00:00Z", "web", {("a", "1-0-0"): ([b'{"x":1}'], [7])})
+Payload fingerprints are no longer on the wire (the loader computes them from the
+row's content). Until every processor has stopped reading ``fps``, a decoded group
+still answers ``group["fps"]``, computed on demand the way the collector used to.
+
+>>> value = encode_events("2024-05-01T00:00:00Z", "web", [("a", "1-0-0", 1, [b'{"x":1}', b"\\n"])])
 >>> header, blocks = decode_events(value)
->>> header["groups"][0]["count"], len(blocks[0])
-(1, 8)
+>>> header["groups"][0]["count"], blocks[0]
+(1, b'{"x":1}\\n')
 """
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
+
+CODECS = ("zstd", "lz4")
+_codecs: dict[str, Any] = {}
 
 
 def fingerprint(payload: bytes) -> int:
@@ -36,38 +44,96 @@ def fingerprint(payload: bytes) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+def _codec(name: str) -> Any:
+    codec = _codecs.get(name)
+    if codec is None:
+        if name not in CODECS:
+            raise ValueError(
+                f"events message compressed with unknown codec {name!r} (known: {', '.join(CODECS)})"
+            )
+        import pyarrow as pa
+
+        codec = _codecs[name] = pa.Codec(name, compression_level=1 if name == "zstd" else None)
+    return codec
+
+
 def encode_events(
     received_at: str,
     source: str,
-    groups: Mapping[tuple[str, str], tuple[Sequence[bytes], Sequence[int]]],
+    groups: Sequence[tuple[str, str, int, Sequence[Any]]],
+    *,
+    codec: str | None = None,
 ) -> bytes:
-    blocks = []
-    meta = []
-    for (name, version), (events, fps) in groups.items():
-        block = b"\n".join(events) + b"\n"
-        blocks.append(block)
-        meta.append(
-            {
-                "name": name,
-                "version": version,
-                "count": len(events),
-                "bytes": len(block),
-                "fps": fps,
-            }
-        )
-    header = orjson.dumps({"received_at": received_at, "source": source, "groups": meta})
-    return header + b"\n" + b"".join(blocks)
+    """One message from (name, version, count, NDJSON) groups.
+
+    A group's NDJSON is given as pieces (bytes-like: views into the request body do)
+    that together make its block, ending in a newline; they are copied once, here.
+    """
+    meta = [
+        {"name": name, "version": version, "count": count, "bytes": sum(map(len, parts))}
+        for name, version, count, parts in groups
+    ]
+    head: dict[str, Any] = {"received_at": received_at, "source": source, "groups": meta}
+    pieces = [part for _, _, _, parts in groups for part in parts]
+    if codec is None:
+        return b"".join([orjson.dumps(head), b"\n", *pieces])
+    body = b"".join(pieces)
+    head["codec"] = codec
+    head["size"] = len(body)
+    return orjson.dumps(head) + b"\n" + _codec(codec).compress(body, asbytes=True)
+
+
+class _Group(dict):  # type: ignore[type-arg]
+    """A header group that can still answer "fps" for processors written before it went."""
+
+    __slots__ = ("block",)
+
+    def __missing__(self, key: str) -> Any:
+        if key != "fps":
+            raise KeyError(key)
+        fps = [
+            fingerprint(orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS))
+            for line in self.block.splitlines()
+        ]
+        self["fps"] = fps
+        return fps
 
 
 def decode_events(value: bytes) -> tuple[dict[str, Any], list[bytes]]:
-    """The header and one NDJSON block per group."""
+    """The header and one NDJSON block per group; ValueError if the message is damaged."""
     cut = value.index(b"\n")
     header: dict[str, Any] = orjson.loads(value[:cut])
+    body = memoryview(value)[cut + 1 :]
+    codec = header.get("codec")
+    if codec is not None:
+        size = header.get("size")
+        if type(size) is not int or size < 0:
+            raise ValueError(f"events message compressed with {codec!r} has no valid size")
+        try:
+            body = memoryview(_codec(codec).decompress(body, decompressed_size=size, asbytes=True))
+        except ValueError:
+            raise
+        except Exception as exc:  # pyarrow reports corrupt input as OSError / ArrowException
+            raise ValueError(
+                f"events message: its {codec} payload cannot be decompressed: {exc}"
+            ) from exc
+        if len(body) != size:
+            raise ValueError(
+                f"events message: {codec} payload is {len(body)} bytes, the header says {size}"
+            )
     blocks = []
-    at = cut + 1
-    for group in header["groups"]:
-        blocks.append(value[at : at + group["bytes"]])
-        at += group["bytes"]
+    groups = []
+    at = 0
+    for meta in header["groups"]:
+        block = bytes(body[at : at + meta["bytes"]])
+        if len(block) != meta["bytes"]:
+            raise ValueError("events message is shorter than its header says")
+        at += meta["bytes"]
+        group = _Group(meta)
+        group.block = block
+        groups.append(group)
+        blocks.append(block)
+    header["groups"] = groups
     return header, blocks
 
 
