@@ -341,7 +341,7 @@ class Processor:
         """The columns from DuckDB's reader, else Arrow's (stricter on some values), else None."""
         try:
             return self._reader.read(blocks, schema)
-        except Exception as exc:
+        except Exception as exc:  # any refusal (a value out of range...): the next reader
             log.debug("DuckDB's JSON reader refused a group (%s); trying Arrow's", exc)
         return _read_ndjson(b"".join(blocks), schema)
 
