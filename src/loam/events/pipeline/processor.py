@@ -60,6 +60,8 @@ ENVELOPE = (
     "app_version",
 )
 DELIVERY = ("_bus_partition", "_bus_offset", "_bus_index")
+_POLL_MESSAGES = 500
+_POLL_PAUSE_S = 0.1  # between polls that drained the bus, within one batch's time
 QUARANTINE_SCHEMA = pa.schema(
     [
         ("received_at", TIMESTAMP),
@@ -162,11 +164,15 @@ class Processor:
         approx_events = 0
         while approx_events < self.settings.processor_batch_events:
             left = deadline - time.monotonic()
-            got = self.consumer.poll(max_messages=500, timeout=max(0.05, min(left, 0.5)))
+            got = self.consumer.poll(max_messages=_POLL_MESSAGES, timeout=max(0.05, min(left, 0.5)))
             messages.extend(got)
             approx_events += sum(len(m.value) for m in got) // 400
             if not got or left <= 0:
                 break
+            if len(got) < _POLL_MESSAGES and approx_events < self.settings.processor_batch_events:
+                # The bus is drained for now: let messages pile up rather than poll for each
+                # one as it lands (a poll costs about the same for 1 message as for 500).
+                time.sleep(max(0.0, min(left, _POLL_PAUSE_S)))
         if not messages:
             return BatchReport()
         report = self.process(messages)
