@@ -38,6 +38,11 @@ class NdjsonReader:
         self._fd = -1
         self._path = ""
 
+    def open(self) -> None:
+        """Start DuckDB now (~0.1 s of CPU once: import, connect) rather than in a batch."""
+        with self._lock:
+            self._connection()
+
     def read(self, blocks: Sequence[bytes], schema: pa.Schema) -> dict[str, pa.Array]:
         """One array per field of ``schema``; raises ``duckdb.Error`` on a value it refuses."""
         with self._lock:

@@ -137,6 +137,7 @@ class Processor:
         self._columns: dict[tuple[str, str], list[Column]] = {}
         self._consumer: Consumer | None = None
         self._reader = NdjsonReader()
+        self._reader.open()  # a service pays its start-up at start, not in its first batch
 
     @property
     def consumer(self) -> Consumer:
