@@ -94,9 +94,6 @@ class _Group:
     partition: list[int] = field(default_factory=list)
     offset: list[int] = field(default_factory=list)
     first_index: list[int] = field(default_factory=list)  # index in its message of the first
-    # Transitional: header fingerprints, written as `_fp` only while every block has them
-    # (the loader is moving to its own content fingerprint; then this goes).
-    fps: list[int] | None = field(default_factory=list)
 
     def repeat(self, values: Sequence[Any], type: pa.DataType) -> pa.Array:
         """One value per block -> one per event."""
@@ -238,11 +235,6 @@ class Processor:
                 g.offset.append(m.offset)
                 g.first_index.append(index)
                 index += count
-                fps = meta.get("fps")
-                if g.fps is not None and fps is not None and len(fps) == count:
-                    g.fps.extend(fps)
-                else:
-                    g.fps = None
         for (event_name, version), g in groups.items():
             try:
                 table_name, table = self.build(event_name, version, g)
@@ -291,8 +283,6 @@ class Processor:
         else:
             params_struct = rows["params"] if wire_params.num_fields else None
             data.update(columns_from_struct(params_struct, columns, params))
-        if g.fps is not None:
-            data["_fp"] = pa.array(g.fps, pa.int64())
         data["_bus_partition"] = g.repeat(g.partition, pa.int32())
         data["_bus_offset"] = g.repeat(g.offset, pa.int64())
         data["_bus_index"] = g.index()
