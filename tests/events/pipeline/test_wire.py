@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from loam.events.pipeline.wire import decode_events, encode_events, fingerprint
+from loam.events.pipeline.wire import decode_events, encode_events
 
 EVENTS = [
     orjson.dumps({"event_id": f"id-{i}", "params": {"n": i, "s": "x" * 50}}) for i in range(300)
@@ -53,14 +53,3 @@ def test_an_unknown_codec_is_a_clear_error() -> None:
     )
     with pytest.raises(ValueError, match="unknown codec 'brotli'"):
         decode_events(head + b"\nxyz")
-
-
-def test_fps_are_still_answered_for_processors_that_read_them() -> None:
-    header, _ = decode_events(encode_events("t", "web", GROUPS))
-    ev = orjson.loads(EVENTS[0])
-    assert header["groups"][0]["fps"][0] == fingerprint(
-        orjson.dumps(ev, option=orjson.OPT_SORT_KEYS)
-    )
-    assert len(header["groups"][1]["fps"]) == 100
-    with pytest.raises(KeyError):
-        header["groups"][0]["nope"]

@@ -16,9 +16,8 @@ must compare parsed content, not bytes. With ``"codec"`` in the header ("zstd" o
 "lz4", and ``"size"``: the uncompressed length), everything after the header line is
 compressed; ``decode_events`` hides it. A quarantine message is ``{"records": [...]}``.
 
-Payload fingerprints are no longer on the wire (the loader computes them from the
-row's content). Until every processor has stopped reading ``fps``, a decoded group
-still answers ``group["fps"]``, computed on demand the way the collector used to.
+Payload fingerprints are not on the wire: the loader computes them from the row's
+content, so natural duplicates match whatever key order or spacing a client used.
 
 >>> value = encode_events("2024-05-01T00:00:00Z", "web", [("a", "1-0-0", 1, [b'{"x":1}', b"\\n"])])
 >>> header, blocks = decode_events(value)
@@ -28,7 +27,6 @@ still answers ``group["fps"]``, computed on demand the way the collector used to
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,12 +34,6 @@ import orjson
 
 CODECS = ("zstd", "lz4")
 _codecs: dict[str, Any] = {}
-
-
-def fingerprint(payload: bytes) -> int:
-    """64 bits from CRC-32 and Adler-32: two C calls, enough to tell two payloads apart."""
-    value = (zlib.crc32(payload) << 32) | zlib.adler32(payload)
-    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 def _codec(name: str) -> Any:
@@ -83,22 +75,6 @@ def encode_events(
     return orjson.dumps(head) + b"\n" + _codec(codec).compress(body, asbytes=True)
 
 
-class _Group(dict):  # type: ignore[type-arg]
-    """A header group that can still answer "fps" for processors written before it went."""
-
-    __slots__ = ("block",)
-
-    def __missing__(self, key: str) -> Any:
-        if key != "fps":
-            raise KeyError(key)
-        fps = [
-            fingerprint(orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS))
-            for line in self.block.splitlines()
-        ]
-        self["fps"] = fps
-        return fps
-
-
 def decode_events(value: bytes) -> tuple[dict[str, Any], list[bytes]]:
     """The header and one NDJSON block per group; ValueError if the message is damaged."""
     cut = value.index(b"\n")
@@ -122,18 +98,13 @@ def decode_events(value: bytes) -> tuple[dict[str, Any], list[bytes]]:
                 f"events message: {codec} payload is {len(body)} bytes, the header says {size}"
             )
     blocks = []
-    groups = []
     at = 0
     for meta in header["groups"]:
         block = bytes(body[at : at + meta["bytes"]])
         if len(block) != meta["bytes"]:
             raise ValueError("events message is shorter than its header says")
         at += meta["bytes"]
-        group = _Group(meta)
-        group.block = block
-        groups.append(group)
         blocks.append(block)
-    header["groups"] = groups
     return header, blocks
 
 
