@@ -211,11 +211,10 @@ def _scope(headers: dict[str, str]) -> dict[str, Any]:
 
 
 def test_more_requests_at_once_than_workers_are_all_answered(http: Any, write_key: str) -> None:
-    from loam.events.pipeline import collect_api
+    from loam.events.pipeline.runtime import runtime_of
 
-    bodies = [
-        orjson.dumps([click() for _ in range(3)]) for _ in range(3 * collect_api._WORKERS.limit)
-    ]
+    threads = runtime_of(http.app).settings.collector_threads
+    bodies = [orjson.dumps([click() for _ in range(3)]) for _ in range(3 * threads)]
 
     async def one(body: bytes) -> int:
         sent: list[dict[str, Any]] = []

@@ -155,7 +155,13 @@ async def _collect(
     if settings.processors or settings.embedded_loader:
         runtime.start_background()
     result = await _offload(
-        _ingest, runtime.collector, body, gzipped, settings.max_request_bytes, source
+        settings.collector_threads,
+        _ingest,
+        runtime.collector,
+        body,
+        gzipped,
+        settings.max_request_bytes,
+        source,
     )
     if not result.quarantined:
         return 200, b'{"accepted":%d,"quarantined":0}' % result.accepted
@@ -321,8 +327,12 @@ def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | No
         future.set_result(result)
 
 
-_WORKERS = _Workers(limit=4)
+_pools: dict[int, _Workers] = {}
 
 
-def _offload(fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
-    return _WORKERS.submit(fn, *args)
+def _offload(threads: int, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+    """Run ``fn`` on the pool of ``threads`` workers (``[events.pipeline] collector_threads``)."""
+    pool = _pools.get(threads)
+    if pool is None:
+        pool = _pools.setdefault(threads, _Workers(limit=threads))
+    return pool.submit(fn, *args)
