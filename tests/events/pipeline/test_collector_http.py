@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +14,26 @@ from loam.events.pipeline.collect_api import CollectFastPath
 from loam.events.pipeline.runtime import runtime_of
 
 from .test_flow import click
+
+
+def _run(coro: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: an earlier test (Playwright's sync API in
+    the browser tests) may leave an event loop running in the main thread."""
+    out: list[Any] = []
+    errors: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            out.append(asyncio.run(coro))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return out[0]
 
 
 @pytest.fixture(params=["fast", "routed"])
@@ -185,7 +206,7 @@ def asgi_post(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(_scope(headers), receive, send))
+    _run(app(_scope(headers), receive, send))
     if not sent:
         return None, {}, b""
     start = sent[0]
@@ -233,7 +254,7 @@ def test_more_requests_at_once_than_workers_are_all_answered(http: Any, write_ke
     async def all_at_once() -> list[int]:
         return await asyncio.gather(*(one(b) for b in bodies))
 
-    assert asyncio.run(all_at_once()) == [200] * len(bodies)
+    assert _run(all_at_once()) == [200] * len(bodies)
 
 
 def test_openapi_documents_collect(http: Any) -> None:
