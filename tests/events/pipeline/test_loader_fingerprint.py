@@ -15,7 +15,7 @@ import pytest
 from loam.core.lake import Lake
 from loam.core.warehouse.duckdb import DuckDBWarehouse
 from loam.events.pipeline.loader import Loader, fingerprint
-from loam.events.pipeline.processor import EVENTS_DATASET
+from loam.events.pipeline.processor import ENVELOPE, EVENTS_DATASET
 from loam.events.pipeline.settings import PipelineSettings
 
 ID = "0f0e0d0c-0b0a-4908-8706-050403020100"
@@ -46,21 +46,7 @@ def _row(offset: int, index: int = 0, **over: Any) -> dict[str, Any]:
 def _table(rows: list[dict[str, Any]], with_fp: bool) -> pa.Table:
     ts = pa.timestamp("us", tz="UTC")
     fields = [
-        *(
-            pa.field(c, pa.string())
-            for c in (
-                "event_id",
-                "event_name",
-                "schema_version",
-                "client_ts",
-                "user_id",
-                "device_id",
-                "platform",
-                "app_version",
-                "server_ts",
-                "source",
-            )
-        ),
+        *(pa.field(c, pa.string()) for c in (*ENVELOPE, "server_ts", "source")),
         pa.field("price", pa.int64()),
         pa.field("title", pa.string()),
         pa.field("_bus_partition", pa.int32()),

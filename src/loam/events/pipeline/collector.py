@@ -46,9 +46,6 @@ UNPLANNED = "unplanned"
 _MAX_DETAILS = 50
 # Kafka refuses messages over 1 MB by default: a request's events past this are split.
 MAX_MESSAGE_BYTES = 900_000
-# None: events messages are not compressed. Measured (bench/bench_collector.py): with the
-# bus's 32 KB pages, zstd/lz4 cost more CPU than the bytes they save in SQLite.
-BUS_CODEC: str | None = None
 _COMPLETION = 128  # bytes splicing may add to an event (event_id, params, schema_version)
 _INVALID = (msgspec.ValidationError, msgspec.DecodeError)
 
@@ -161,7 +158,6 @@ class Collector:
         bus.create_topic(settings.quarantine_topic)
         self.writer = GroupCommitWriter(bus.producer())
         self.fast = FastPath()
-        self.codec = BUS_CODEC
 
     def ingest(self, body: bytes, source: str) -> IngestResult:
         """Take one request body (one event, a list, or {"events": [...]}); see module doc."""
@@ -406,7 +402,7 @@ class Collector:
             accepted += group.count
             groups.append((name, version, group.count, group.parts))
         for chunk in _chunks(groups, MAX_MESSAGE_BYTES):
-            value = encode_events(received_at, source, chunk, codec=self.codec)
+            value = encode_events(received_at, source, chunk)
             items.append((self.settings.topic, None, value))
         if records:
             order = sorted(range(len(records)), key=lambda k: records[k]["index"])
