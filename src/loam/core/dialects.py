@@ -27,3 +27,13 @@ def transpile(sql: str, source: str, target: str) -> str:
 
 def quote_identifier(name: str, dialect: str) -> str:
     return sqlglot.exp.to_identifier(name, quoted=True).sql(dialect=dialect)
+
+
+def quote_text(text: str) -> str:
+    """A SQL string literal (standard quoting, as DuckDB, PostgreSQL and SQLite read it):
+    for values SQL cannot take as parameters, such as file paths in ``read_parquet``.
+
+    >>> quote_text("it's")
+    "'it''s'"
+    """
+    return "'" + text.replace("'", "''") + "'"

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from loam.core.dialects import quote_identifier
+from loam.core.dialects import quote_identifier, quote_text
 from loam.core.lake import Lake
 from loam.core.warehouse import Warehouse
 from loam.events.pipeline.processor import DELIVERY, ENVELOPE, EVENTS_DATASET, QUARANTINE_DATASET
@@ -349,7 +349,7 @@ class Loader:
         if rows:
             cur.execute(
                 "INSERT INTO _loam.load_counts SELECT now(), t, l, n, s FROM (VALUES "
-                + ", ".join(f"({_lit(t)}, {lo}, {na}, {sy})" for t, lo, na, sy in rows)
+                + ", ".join(f"({quote_text(t)}, {lo}, {na}, {sy})" for t, lo, na, sy in rows)
                 + ") v(t, l, n, s)"
             )
         for table, loaded, natural, synthetic in rows:
@@ -367,7 +367,7 @@ class Loader:
             names = ", ".join(q(c) for c, _ in columns)
             clean = [p for p in group if p.index not in drops]
             if clean:
-                listed = ", ".join(_lit(p.path) for p in clean) if self.lake.local else None
+                listed = ", ".join(quote_text(p.path) for p in clean) if self.lake.local else None
                 source = (
                     f"read_parquet([{listed}])"
                     if listed is not None
@@ -389,9 +389,7 @@ class Loader:
     def _part(self, cur: duckdb.DuckDBPyConnection, index: int, path: str) -> _Part:
         """One lake file: how to read it (with its row numbers), its columns, its fingerprint."""
         if self.lake.local:
-            source = (
-                f"read_parquet({_lit(path)}, file_row_number = true, hive_partitioning = false)"
-            )
+            source = f"read_parquet({quote_text(path)}, file_row_number = true, hive_partitioning = false)"
             schema = pq.read_schema(path)
         else:
             data = pq.read_table(path, filesystem=self.lake.fs)
@@ -436,7 +434,7 @@ class Loader:
 
     def _source(self, cur: duckdb.DuckDBPyConnection, files: Sequence[str], alias: str) -> str:
         if self.lake.local:
-            listed = ", ".join(_lit(f) for f in files)
+            listed = ", ".join(quote_text(f) for f in files)
             return f"read_parquet([{listed}], union_by_name = true, hive_partitioning = false)"
         tables = [pq.read_table(f, filesystem=self.lake.fs) for f in files]
         cur.register(alias, pa.concat_tables(tables, promote_options="default"))
@@ -508,10 +506,6 @@ def _segment(path: str, key: str) -> str:
         if part.startswith(f"{key}="):
             return part.split("=", 1)[1]
     raise ValueError(f"lake file {path} has no {key}= folder")
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _describe(cur: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:

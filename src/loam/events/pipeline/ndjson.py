@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 import pyarrow as pa
 
+from loam.core.dialects import quote_text
+
 _IOV_MAX = 1024  # writev takes at most this many buffers at once (Linux IOV_MAX)
 
 
@@ -51,11 +53,11 @@ class NdjsonReader:
             if size == 0:
                 return {f.name: pa.array([], f.type) for f in schema}
             columns = ", ".join(
-                f"{_sql_text(f.name)}: {_sql_text(_duck_type(f.type))}" for f in schema
+                f"{quote_text(f.name)}: {quote_text(_duck_type(f.type))}" for f in schema
             )
             select = ", ".join(_sql_name(f.name) for f in schema)
             sql = (
-                f"SELECT {select} FROM read_json({_sql_text(self._path)}, "
+                f"SELECT {select} FROM read_json({quote_text(self._path)}, "
                 f"format = 'newline_delimited', columns = {{{columns}}})"
             )
             table = con.sql(sql).to_arrow_table()  # type: ignore[attr-defined]
@@ -135,7 +137,3 @@ def _duck_type(t: pa.DataType) -> str:
 
 def _sql_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
